@@ -1,0 +1,2 @@
+/// AMQP client.
+import CRabbitMQ

@@ -1,0 +1,29 @@
+// C shim for librabbitmq: the parts Swift cannot call directly.
+#ifndef HIPCALL_SYNC_CRABBITMQ_SHIM_H
+#define HIPCALL_SYNC_CRABBITMQ_SHIM_H
+
+#include <amqp.h>
+#include <amqp_framing.h>
+#include <amqp_tcp_socket.h>
+#include <amqp_ssl_socket.h>
+#include <poll.h>
+#include <sys/time.h>
+
+/// `amqp_login` is variadic; this fixes it to SASL PLAIN with a user and password.
+static inline amqp_rpc_reply_t hs_amqp_login_plain(amqp_connection_state_t state,
+                                                   const char *vhost,
+                                                   int channel_max,
+                                                   int frame_max,
+                                                   int heartbeat,
+                                                   const char *user,
+                                                   const char *password) {
+    return amqp_login(state, vhost, channel_max, frame_max, heartbeat,
+                      AMQP_SASL_METHOD_PLAIN, user, password);
+}
+
+/// Whether librabbitmq has buffered frames or data not yet handed out (so `poll` would miss them).
+static inline int hs_amqp_has_pending(amqp_connection_state_t state) {
+    return amqp_frames_enqueued(state) || amqp_data_in_buffer(state);
+}
+
+#endif

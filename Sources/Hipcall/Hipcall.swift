@@ -1,0 +1,2 @@
+/// Hipcall REST API v3 client.
+enum HipcallNamespace {}

@@ -1,0 +1,2 @@
+/// Hipcall simulator.
+enum HipcallSimulatorNamespace {}
