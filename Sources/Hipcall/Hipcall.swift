@@ -1,2 +1,0 @@
-/// Hipcall REST API v3 client.
-enum HipcallNamespace {}
