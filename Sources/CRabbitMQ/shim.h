@@ -8,6 +8,7 @@
 #include <amqp_ssl_socket.h>
 #include <poll.h>
 #include <sys/time.h>
+#include <sys/eventfd.h>
 
 /// `amqp_login` is variadic; this fixes it to SASL PLAIN with a user and password.
 static inline amqp_rpc_reply_t hs_amqp_login_plain(amqp_connection_state_t state,
@@ -21,9 +22,27 @@ static inline amqp_rpc_reply_t hs_amqp_login_plain(amqp_connection_state_t state
                       AMQP_SASL_METHOD_PLAIN, user, password);
 }
 
+/// `amqp_login_with_properties` fixed to SASL PLAIN, so a client can name its connection.
+static inline amqp_rpc_reply_t hs_amqp_login_plain_with_properties(amqp_connection_state_t state,
+                                                                   const char *vhost,
+                                                                   int channel_max,
+                                                                   int frame_max,
+                                                                   int heartbeat,
+                                                                   const amqp_table_t *properties,
+                                                                   const char *user,
+                                                                   const char *password) {
+    return amqp_login_with_properties(state, vhost, channel_max, frame_max, heartbeat, properties,
+                                      AMQP_SASL_METHOD_PLAIN, user, password);
+}
+
 /// Whether librabbitmq has buffered frames or data not yet handed out (so `poll` would miss them).
 static inline int hs_amqp_has_pending(amqp_connection_state_t state) {
     return amqp_frames_enqueued(state) || amqp_data_in_buffer(state);
+}
+
+/// A non-blocking, close-on-exec eventfd: the wake-up descriptor a connection thread polls.
+static inline int hs_wake_descriptor(void) {
+    return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 
 #endif

@@ -1,2 +1,0 @@
-/// AMQP client.
-import CRabbitMQ

@@ -1,0 +1,86 @@
+import CRabbitMQ
+
+/// What a synchronous AMQP method answered, copied out of librabbitmq's memory.
+enum RPCReply: Sendable {
+    case ok
+    case queueDeclared(AMQPQueueInfo)
+    case messageCount(UInt32)
+    case getEmpty
+    case getMessage(AMQPGetMessage)
+}
+
+/// A synchronous method sent on a channel, waiting for one of its reply methods.
+struct PendingRPC {
+    let expected: [amqp_method_number_t]
+    let deadline: ContinuousClock.Instant
+    let complete: (Result<RPCReply, AMQPError>) -> Void
+}
+
+/// Content (header and body frames) being assembled after a method that carries it.
+struct PendingContent {
+    enum Target {
+        case delivery(consumerTag: String, deliveryTag: UInt64, redelivered: Bool, exchange: String, routingKey: String)
+        case get(PendingRPC, deliveryTag: UInt64, redelivered: Bool, exchange: String, routingKey: String, messageCount: UInt32)
+        case returned(replyCode: UInt16, replyText: String, exchange: String, routingKey: String)
+    }
+
+    let target: Target
+    var properties = AMQPProperties()
+    var expectedSize = 0
+    var body: [UInt8] = []
+    var headerSeen = false
+}
+
+/// Everything the connection thread tracks for one open channel.
+final class ChannelState {
+    let id: UInt16
+    var rpcs: [PendingRPC] = []
+    var consumers: [String: AsyncThrowingStream<AMQPDelivery, any Error>.Continuation] = [:]
+    var content: PendingContent?
+    var confirmsEnabled = false
+    var nextPublishSequence: UInt64 = 1
+    var lowestUnconfirmed: UInt64 = 1
+    var pendingConfirms: [UInt64: CheckedContinuation<AMQPPublishOutcome, any Error>] = [:]
+    /// Returned (unroutable) mandatory publishes by sequence number, reported when their confirm arrives.
+    var returnedBySequence: [UInt64: (code: UInt16, text: String)] = [:]
+
+    init(id: UInt16) {
+        self.id = id
+    }
+
+    /// Answers every waiter on this channel with `error` (the channel or connection died).
+    func fail(with error: AMQPError) {
+        for rpc in rpcs { rpc.complete(.failure(error)) }
+        rpcs.removeAll()
+        if case .get(let rpc, _, _, _, _, _) = content?.target { rpc.complete(.failure(error)) }
+        content = nil
+        for continuation in consumers.values { continuation.finish(throwing: error) }
+        consumers.removeAll()
+        for continuation in pendingConfirms.values { continuation.resume(throwing: error) }
+        pendingConfirms.removeAll()
+    }
+
+    /// Resolves confirms up to `tag` (or just `tag`) with the broker's ack or nack.
+    func confirm(tag: UInt64, multiple: Bool, acked: Bool) {
+        let sequences: [UInt64]
+        if multiple {
+            sequences = tag >= lowestUnconfirmed ? Array(lowestUnconfirmed...tag) : []
+        } else {
+            sequences = [tag]
+        }
+        for sequence in sequences {
+            guard let continuation = pendingConfirms.removeValue(forKey: sequence) else { continue }
+            if !acked {
+                returnedBySequence[sequence] = nil
+                continuation.resume(throwing: AMQPError(.publishNacked, message: "the broker nacked publish #\(sequence)"))
+            } else if let returned = returnedBySequence.removeValue(forKey: sequence) {
+                continuation.resume(returning: .returned(replyCode: returned.code, replyText: returned.text))
+            } else {
+                continuation.resume(returning: .confirmed)
+            }
+        }
+        while lowestUnconfirmed < nextPublishSequence, pendingConfirms[lowestUnconfirmed] == nil {
+            lowestUnconfirmed += 1
+        }
+    }
+}

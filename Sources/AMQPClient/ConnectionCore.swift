@@ -1,0 +1,229 @@
+import CRabbitMQ
+import Foundation
+import Logging
+
+/// The librabbitmq connection and everything that touches it. It lives on one dedicated thread:
+/// every method here runs there, so the non-thread-safe C state is never shared.
+final class ConnectionCore: @unchecked Sendable {
+    let configuration: AMQPConfiguration
+    let mailbox: Mailbox
+    let logger: Logger
+    private(set) var state: amqp_connection_state_t?
+    var channels: [UInt16: ChannelState] = [:]
+    /// Why channels that were closed went away, so later calls on them say why.
+    var closedChannels: [UInt16: AMQPError] = [:]
+    private var nextChannelID: UInt16 = 1
+    private var stopRequests: [@Sendable () -> Void] = []
+    private var stopping = false
+    /// A write failure noticed outside the read path; the loop ends the connection with it.
+    private var brokenBy: AMQPError?
+
+    init(configuration: AMQPConfiguration, mailbox: Mailbox, logger: Logger) {
+        self.configuration = configuration
+        self.mailbox = mailbox
+        self.logger = logger
+    }
+
+    /// Opens the socket (TCP or TLS) and logs in; on failure the C state is freed before returning.
+    func open() throws(AMQPError) {
+        guard let state = amqp_new_connection() else {
+            throw AMQPError(.connectionFailed, message: "amqp_new_connection returned nil")
+        }
+        self.state = state
+        do {
+            try openSocket(state)
+            try login(state)
+        } catch {
+            amqp_destroy_connection(state)
+            self.state = nil
+            throw error
+        }
+    }
+
+    private func openSocket(_ state: amqp_connection_state_t) throws(AMQPError) {
+        let socket: OpaquePointer?
+        if let tls = configuration.tls {
+            socket = amqp_ssl_socket_new(state)
+            guard let socket else { throw AMQPError(.connectionFailed, message: "could not create a TLS socket") }
+            if let caFile = tls.caCertificateFile {
+                let status = amqp_ssl_socket_set_cacert(socket, caFile)
+                guard status == AMQP_STATUS_OK.rawValue else {
+                    throw AMQPError.library(status, context: "loading CA file \(caFile)")
+                }
+            }
+            if let certificate = tls.clientCertificateFile, let key = tls.clientKeyFile {
+                let status = amqp_ssl_socket_set_key(socket, certificate, key)
+                guard status == AMQP_STATUS_OK.rawValue else {
+                    throw AMQPError.library(status, context: "loading client certificate \(certificate)")
+                }
+            }
+            amqp_ssl_socket_set_verify_peer(socket, tls.verifyPeer ? 1 : 0)
+            amqp_ssl_socket_set_verify_hostname(socket, tls.verifyHostname ? 1 : 0)
+        } else {
+            socket = amqp_tcp_socket_new(state)
+            guard socket != nil else { throw AMQPError(.connectionFailed, message: "could not create a TCP socket") }
+        }
+        var timeout = timeval(duration: configuration.connectTimeout)
+        let status = amqp_socket_open_noblock(socket, configuration.host, Int32(configuration.port), &timeout)
+        guard status == AMQP_STATUS_OK.rawValue else {
+            let reason = String(cString: amqp_error_string2(status))
+            throw AMQPError(
+                .connectionFailed,
+                message: "cannot connect to \(configuration.host):\(configuration.port): \(reason)",
+                libraryStatus: status)
+        }
+    }
+
+    private func login(_ state: amqp_connection_state_t) throws(AMQPError) {
+        var handshakeTimeout = timeval(duration: configuration.connectTimeout)
+        amqp_set_handshake_timeout(state, &handshakeTimeout)
+        var rpcTimeout = timeval(duration: configuration.rpcTimeout)
+        amqp_set_rpc_timeout(state, &rpcTimeout)
+        let arena = CArena()
+        var properties = arena.table(["connection_name": .string(configuration.connectionName ?? "hipcall-sync")])
+        let reply = hs_amqp_login_plain_with_properties(
+            state, configuration.virtualHost, 0, Int32(configuration.frameMax), Int32(configuration.heartbeatSeconds),
+            &properties, configuration.user, configuration.password)
+        guard reply.reply_type == AMQP_RESPONSE_NORMAL else {
+            var error = AMQPError.from(reply: reply, context: "login to vhost '\(configuration.virtualHost)' as '\(configuration.user)'")
+            if error.replyCode == 403 || error.libraryStatus == AMQP_STATUS_CONNECTION_CLOSED.rawValue {
+                error.kind = .authenticationFailed
+                error.message = "the broker refused user '\(configuration.user)' on vhost '\(configuration.virtualHost)' (bad credentials or no access)"
+            }
+            throw error
+        }
+    }
+
+    /// Runs until the connection ends: commands from callers, then frames from the broker, then sleep in `poll()`.
+    func run() {
+        guard let state else { return }
+        let socket = amqp_get_sockfd(state)
+        let idleMilliseconds = pollInterval()
+        var failure: AMQPError?
+        while failure == nil, !stopping {
+            for command in mailbox.drain() { command.run(self) }
+            if stopping { break }
+            if hs_amqp_has_pending(state) == 0, mailbox.prepareToSleep() {
+                var descriptors = [
+                    pollfd(fd: socket, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: mailbox.wakeDescriptor, events: Int16(POLLIN), revents: 0),
+                ]
+                _ = poll(&descriptors, 2, idleMilliseconds)
+                mailbox.woke()
+            }
+            failure = brokenBy ?? readAvailableFrames(state) ?? expireRPCs()
+        }
+        shutDown(state, failure: failure)
+    }
+
+    /// How long `poll()` may sleep: short enough to send heartbeats and notice RPC timeouts; short
+    /// with TLS, whose decrypted bytes can wait inside OpenSSL where `poll()` cannot see them.
+    private func pollInterval() -> Int32 {
+        if configuration.tls != nil { return 20 }
+        guard configuration.heartbeatSeconds > 0 else { return 500 }
+        return Int32(min(500, configuration.heartbeatSeconds * 250))
+    }
+
+    /// Reads and dispatches every frame available without blocking; returns a connection failure.
+    private func readAvailableFrames(_ state: amqp_connection_state_t) -> AMQPError? {
+        var frame = amqp_frame_t()
+        var zero = timeval(tv_sec: 0, tv_usec: 0)
+        for _ in 0..<4096 {
+            let status = amqp_simple_wait_frame_noblock(state, &frame, &zero)
+            if status == AMQP_STATUS_TIMEOUT.rawValue { break }
+            guard status == AMQP_STATUS_OK.rawValue else {
+                return AMQPError.library(status, context: "reading from the broker")
+            }
+            if let failure = dispatch(frame) { return failure }
+        }
+        amqp_maybe_release_buffers(state)
+        return nil
+    }
+
+    /// Fails the connection when a synchronous method has waited past the RPC timeout.
+    private func expireRPCs() -> AMQPError? {
+        let now = ContinuousClock.now
+        for channel in channels.values {
+            if let first = channel.rpcs.first, first.deadline < now {
+                return AMQPError(
+                    .library, message: "no reply to a method on channel \(channel.id) within \(configuration.rpcTimeout)",
+                    libraryStatus: AMQP_STATUS_TIMEOUT.rawValue)
+            }
+        }
+        return nil
+    }
+
+    /// Closes the connection politely when asked, then frees the C state exactly once and fails all waiters.
+    private func shutDown(_ state: amqp_connection_state_t, failure: AMQPError?) {
+        if failure == nil {
+            _ = amqp_connection_close(state, AMQP_REPLY_SUCCESS)
+        } else if let failure {
+            logger.warning("AMQP connection lost", metadata: ["error": "\(failure)"])
+        }
+        amqp_destroy_connection(state)
+        self.state = nil
+        let error = failure ?? AMQPError(.connectionClosed, message: "the connection was closed by this client")
+        for channel in channels.values { channel.fail(with: error) }
+        channels.removeAll()
+        mailbox.terminate(with: error)
+        for request in stopRequests { request() }
+    }
+
+    /// Asks the loop to close the connection; `done` runs after the C state is freed.
+    func requestStop(then done: @escaping @Sendable () -> Void) {
+        stopping = true
+        stopRequests.append(done)
+    }
+
+    /// Allocates a channel number and its state.
+    func allocateChannel() -> ChannelState {
+        while channels[nextChannelID] != nil || nextChannelID == 0 { nextChannelID &+= 1 }
+        let channel = ChannelState(id: nextChannelID)
+        channels[nextChannelID] = channel
+        closedChannels[nextChannelID] = nil
+        nextChannelID &+= 1
+        return channel
+    }
+
+    /// The state of an open channel, or the error explaining why it is not open.
+    func channel(_ id: UInt16) -> Result<ChannelState, AMQPError> {
+        if let channel = channels[id] { return .success(channel) }
+        return .failure(closedChannels[id] ?? AMQPError(.channelClosed, message: "channel \(id) is not open"))
+    }
+
+    /// Sends a method and queues `complete` for its reply.
+    func sendRPC<Method>(
+        on channel: ChannelState, method id: amqp_method_number_t, _ method: inout Method,
+        expecting replies: [amqp_method_number_t], complete: @escaping (Result<RPCReply, AMQPError>) -> Void
+    ) {
+        guard let state else { return complete(.failure(AMQPError(.connectionClosed, message: "connection closed"))) }
+        let status = amqp_send_method(state, channel.id, id, &method)
+        guard status == AMQP_STATUS_OK.rawValue else {
+            let error = AMQPError.library(status, context: "sending a method on channel \(channel.id)")
+            markBroken(error)
+            return complete(.failure(error))
+        }
+        let deadline = ContinuousClock.now + configuration.rpcTimeout
+        channel.rpcs.append(PendingRPC(expected: replies, deadline: deadline, complete: complete))
+    }
+
+    /// Records a failed write; the loop closes the connection with it on its next turn.
+    func markBroken(_ error: AMQPError) {
+        if brokenBy == nil { brokenBy = error }
+    }
+
+    /// Sends a method that has no reply (acks, close-ok); a failure here means the connection is broken.
+    @discardableResult
+    func sendOneWay<Method>(channel: UInt16, method id: amqp_method_number_t, _ method: inout Method) -> Int32 {
+        guard let state else { return AMQP_STATUS_CONNECTION_CLOSED.rawValue }
+        return amqp_send_method(state, channel, id, &method)
+    }
+}
+
+extension timeval {
+    /// A `timeval` for a Swift duration.
+    init(duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self.init(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+    }
+}

@@ -1,0 +1,54 @@
+# Starts and stops a RabbitMQ of the project's own: loopback only, data under ops/.run/.
+# Sourced by ops scripts. Reuses a broker that already answers on the port.
+
+BROKER_PORT="${HIPCALL_BROKER_PORT:-5672}"
+BROKER_NODE="${RABBITMQ_NODENAME:-hipcall-sync@localhost}"
+BROKER_STARTED=0
+export RABBITMQ_NODENAME="$BROKER_NODE"
+
+# broker_answers: whether something accepts AMQP connections on the port.
+broker_answers() {
+  timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$BROKER_PORT" 2>/dev/null
+}
+
+# start_broker DIR: starts rabbitmq-server with its data in DIR unless a broker already answers.
+start_broker() {
+  local dir="$1"
+  if broker_answers; then
+    echo "==> reusing the RabbitMQ that answers on 127.0.0.1:$BROKER_PORT"
+    return 0
+  fi
+  mkdir -p "$dir/mnesia" "$dir/log"
+  echo "[rabbitmq_consistent_hash_exchange]." > "$dir/enabled_plugins"
+  # Debian's rabbitmq-server drops to the rabbitmq user when started as root.
+  if [ "$(id -u)" -eq 0 ] && id rabbitmq >/dev/null 2>&1; then chown -R rabbitmq:rabbitmq "$dir"; fi
+  echo "==> starting RabbitMQ ($BROKER_NODE) on 127.0.0.1:$BROKER_PORT, data in $dir"
+  pgrep -x epmd >/dev/null || EPMD_STARTED_BY_US=1
+  RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$BROKER_PORT" \
+    RABBITMQ_DIST_PORT=$((BROKER_PORT + 20000)) \
+    RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" \
+    RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \
+    nohup rabbitmq-server >"$dir/log/server.out" 2>&1 &
+  echo $! >"$dir/server.pid"
+  BROKER_STARTED=1
+  local waited=0
+  until broker_answers && rabbitmqctl -q await_startup --timeout 10 >/dev/null 2>&1; do
+    if ! kill -0 "$(cat "$dir/server.pid")" 2>/dev/null || [ "$waited" -ge 120 ]; then
+      echo "RabbitMQ did not start; its log:" >&2
+      tail -40 "$dir/log/server.out" >&2
+      return 1
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+  echo "==> RabbitMQ is ready"
+}
+
+# stop_broker: stops the broker this script started (and epmd, if it started that too).
+stop_broker() {
+  [ "$BROKER_STARTED" = 1 ] || return 0
+  echo "==> stopping RabbitMQ"
+  rabbitmqctl -q stop >/dev/null 2>&1 || true
+  [ "${EPMD_STARTED_BY_US:-0}" = 1 ] && epmd -kill >/dev/null 2>&1 || true
+  BROKER_STARTED=0
+}
