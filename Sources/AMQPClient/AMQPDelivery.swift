@@ -26,19 +26,20 @@ public struct AMQPDelivery: Sendable {
     /// The message's header table.
     public var headers: AMQPTable { properties.headers }
 
-    /// Acknowledges the message: the broker forgets it.
-    public func ack() async throws {
-        try await channel.settle(.ack(deliveryTag, multiple: false))
+    /// Acknowledges the message: the broker forgets it. Queued to the connection thread without
+    /// waiting (AMQP sends no reply to an ack); throws when the connection is already gone.
+    public func ack() throws {
+        try channel.settle(.ack(deliveryTag, multiple: false))
     }
 
     /// Negatively acknowledges it: requeued, or dead-lettered (or dropped) when `requeue` is false.
-    public func nack(requeue: Bool) async throws {
-        try await channel.settle(.nack(deliveryTag, multiple: false, requeue: requeue))
+    public func nack(requeue: Bool) throws {
+        try channel.settle(.nack(deliveryTag, multiple: false, requeue: requeue))
     }
 
     /// Rejects it: requeued, or dead-lettered (or dropped) when `requeue` is false.
-    public func reject(requeue: Bool) async throws {
-        try await channel.settle(.reject(deliveryTag, requeue: requeue))
+    public func reject(requeue: Bool) throws {
+        try channel.settle(.reject(deliveryTag, requeue: requeue))
     }
 }
 

@@ -35,6 +35,7 @@ enum AMQPMethodID {
     static let basicGetOk: amqp_method_number_t = 0x003C_0047
     static let basicGetEmpty: amqp_method_number_t = 0x003C_0048
     static let basicAck: amqp_method_number_t = 0x003C_0050
+    static let basicReject: amqp_method_number_t = 0x003C_005A
     static let basicNack: amqp_method_number_t = 0x003C_0078
     static let confirmSelect: amqp_method_number_t = 0x0055_000A
     static let confirmSelectOk: amqp_method_number_t = 0x0055_000B

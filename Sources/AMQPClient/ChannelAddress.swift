@@ -31,28 +31,18 @@ struct ChannelAddress: Sendable {
         }
     }
 
-    /// Sends an ack, nack or reject; fails when the channel (and so the delivery) is gone.
-    func settle(_ settlement: Settlement) async throws {
-        try await perform { core, channel, done in
-            var status: Int32
-            switch settlement {
-            case .ack(let tag, let multiple):
-                var method = amqp_basic_ack_t(delivery_tag: tag, multiple: multiple ? 1 : 0)
-                status = core.sendOneWay(channel: channel.id, method: AMQPMethodID.basicAck, &method)
-            case .nack(let tag, let multiple, let requeue):
-                var method = amqp_basic_nack_t(delivery_tag: tag, multiple: multiple ? 1 : 0, requeue: requeue ? 1 : 0)
-                status = core.sendOneWay(channel: channel.id, method: AMQPMethodID.basicNack, &method)
-            case .reject(let tag, let requeue):
-                var method = amqp_basic_reject_t(delivery_tag: tag, requeue: requeue ? 1 : 0)
-                status = core.sendOneWay(channel: channel.id, method: 0x003C_005A, &method)
-            }
-            if status == AMQP_STATUS_OK.rawValue {
-                done(.success(()))
-            } else {
-                let error = AMQPError.library(status, context: "settling delivery on channel \(channel.id)")
-                core.markBroken(error)
-                done(.failure(error))
-            }
+    /// Queues an ack, nack or reject without waiting for the thread: `basic.ack` has no reply,
+    /// so waiting would only add a thread round trip per message. Throws when the connection is
+    /// already gone; a settlement for a channel that died meanwhile is dropped, and the broker
+    /// redelivers the message.
+    func settle(_ settlement: Settlement) throws {
+        let id = self.id
+        if let error = mailbox.submitReportingTermination(
+            LoopCommand(
+                run: { core in core.settle(settlement, onChannel: id) },
+                fail: { _ in }))
+        {
+            throw error
         }
     }
 }

@@ -43,6 +43,8 @@ final class ChannelState {
     var pendingConfirms: [UInt64: CheckedContinuation<AMQPPublishOutcome, any Error>] = [:]
     /// Returned (unroutable) mandatory publishes by sequence number, reported when their confirm arrives.
     var returnedBySequence: [UInt64: (code: UInt16, text: String)] = [:]
+    /// Settlement bookkeeping that lets queued acks go out as one cumulative ack.
+    var acks = AckBatcher()
 
     init(id: UInt16) {
         self.id = id

@@ -144,11 +144,13 @@ extension ConnectionCore {
                 sendOneWay(channel: channel.id, method: AMQPMethodID.basicNack, &nack)
                 return
             }
+            channel.acks.delivered(deliveryTag)
             consumer.yield(
                 AMQPDelivery(
                     deliveryTag: deliveryTag, redelivered: redelivered, exchange: exchange, routingKey: routingKey,
                     properties: content.properties, body: content.body, channel: address(of: channel)))
         case .get(let rpc, let deliveryTag, let redelivered, let exchange, let routingKey, let messageCount):
+            channel.acks.delivered(deliveryTag)
             rpc.complete(
                 .success(
                     .getMessage(

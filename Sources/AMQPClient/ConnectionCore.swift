@@ -17,6 +17,8 @@ final class ConnectionCore: @unchecked Sendable {
     private var stopping = false
     /// A write failure noticed outside the read path; the loop ends the connection with it.
     private var brokenBy: AMQPError?
+    /// How many times an idle loop yields the CPU before it sleeps in `poll()`.
+    private let spinsBeforeSleep = 8
 
     init(configuration: AMQPConfiguration, mailbox: Mailbox, logger: Logger) {
         self.configuration = configuration
@@ -102,18 +104,30 @@ final class ConnectionCore: @unchecked Sendable {
         var failure: AMQPError?
         while failure == nil, !stopping {
             for command in mailbox.drain() { command.run(self) }
+            flushAcks()
             if stopping { break }
-            if hs_amqp_has_pending(state) == 0, mailbox.prepareToSleep() {
-                var descriptors = [
-                    pollfd(fd: socket, events: Int16(POLLIN), revents: 0),
-                    pollfd(fd: mailbox.wakeDescriptor, events: Int16(POLLIN), revents: 0),
-                ]
-                _ = poll(&descriptors, 2, idleMilliseconds)
-                mailbox.woke()
-            }
+            if hs_amqp_has_pending(state) == 0 { waitForWork(socket: socket, idleMilliseconds: idleMilliseconds) }
             failure = brokenBy ?? readAvailableFrames(state) ?? expireRPCs()
         }
         shutDown(state, failure: failure)
+    }
+
+    /// Sleeps in `poll()` until the socket is readable, a caller submits work, or the idle interval ends.
+    /// A busy connection first yields a few times, so a caller's ack usually finds it awake.
+    private func waitForWork(socket: Int32, idleMilliseconds: Int32) {
+        var descriptors = (
+            pollfd(fd: socket, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: mailbox.wakeDescriptor, events: Int16(POLLIN), revents: 0)
+        )
+        for _ in 0..<spinsBeforeSleep {
+            if poll(&descriptors.0, 1, 0) > 0 || mailbox.hasCommands { return }
+            sched_yield()
+        }
+        guard mailbox.prepareToSleep() else { return }
+        _ = withUnsafeMutableBytes(of: &descriptors) { buffer in
+            poll(buffer.baseAddress!.assumingMemoryBound(to: pollfd.self), 2, idleMilliseconds)
+        }
+        mailbox.woke(drainingWakeDescriptor: descriptors.1.revents != 0)
     }
 
     /// How long `poll()` may sleep: short enough to send heartbeats and notice RPC timeouts; short

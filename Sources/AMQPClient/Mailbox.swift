@@ -32,7 +32,13 @@ final class Mailbox: Sendable {
 
     /// Queues a command for the thread, or fails it at once when the connection has ended.
     func submit(_ command: LoopCommand) {
-        let failure: AMQPError? = state.withLock { state in
+        if let failure = submitReportingTermination(command) { command.fail(failure) }
+    }
+
+    /// Queues a command like ``submit(_:)``, but returns the termination error instead of
+    /// calling the command's `fail` when the connection has ended.
+    func submitReportingTermination(_ command: LoopCommand) -> AMQPError? {
+        state.withLock { state in
             if let terminated = state.terminated { return terminated }
             state.commands.append(command)
             if state.sleeping {
@@ -42,7 +48,6 @@ final class Mailbox: Sendable {
             }
             return nil
         }
-        if let failure { command.fail(failure) }
     }
 
     /// Takes every queued command (called on the connection thread).
@@ -63,12 +68,16 @@ final class Mailbox: Sendable {
         }
     }
 
-    /// Clears the wake-up descriptor and the sleeping mark after `poll()` returned.
-    func woke() {
+    /// Clears the sleeping mark after `poll()` returned, and the wake-up descriptor when it fired.
+    func woke(drainingWakeDescriptor: Bool) {
         state.withLock { $0.sleeping = false }
+        guard drainingWakeDescriptor else { return }
         var value: UInt64 = 0
         _ = read(wakeDescriptor, &value, 8)
     }
+
+    /// Whether commands are waiting (a cheap check for a spinning loop).
+    var hasCommands: Bool { state.withLock { !$0.commands.isEmpty } }
 
     /// Ends the mailbox: later submissions fail with `error`; commands still queued are failed now.
     func terminate(with error: AMQPError) {

@@ -28,7 +28,7 @@ struct MessagingTests {
         #expect(message.delivery.body == body)
         #expect(message.delivery.properties == properties)
         #expect(message.delivery.routingKey == queue)
-        try await message.delivery.ack()
+        try message.delivery.ack()
     }
 
     @Test("ack removes, nack with requeue redelivers, reject without requeue dead-letters with x-death")
@@ -56,16 +56,16 @@ struct MessagingTests {
         while settled < 3, let delivery = try await iterator.next() {
             switch String(decoding: delivery.body, as: UTF8.self) {
             case "ack":
-                try await delivery.ack()
+                try delivery.ack()
                 settled += 1
             case "requeue" where !delivery.redelivered:
-                try await delivery.nack(requeue: true)
+                try delivery.nack(requeue: true)
             case "requeue":
                 seenRequeueTwice = true
-                try await delivery.ack()
+                try delivery.ack()
                 settled += 1
             default:
-                try await delivery.reject(requeue: false)
+                try delivery.reject(requeue: false)
                 settled += 1
             }
         }
@@ -78,7 +78,7 @@ struct MessagingTests {
         #expect(deaths.first?.reason == "rejected")
         #expect(deaths.first?.queue == queue)
         #expect(deaths.first?.count == 1)
-        try await dead.delivery.ack()
+        try dead.delivery.ack()
         #expect(try await channel.declareQueue(queue, durable: false, passive: true).messageCount == 0)
     }
 

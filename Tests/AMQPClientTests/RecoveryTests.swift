@@ -31,7 +31,7 @@ struct RecoveryTests {
                 #expect(try TestBroker.rabbitmqctl("close_all_connections", "test: broker drops connections") == 0)
             }
             do {
-                try await delivery.ack()
+                try delivery.ack()
                 acked[id, default: 0] += 1
             } catch {
                 // The ack raced the drop; the broker redelivers this message.

@@ -1,0 +1,50 @@
+import DequeModule
+
+/// Tracks which delivery tags of one channel are settled, so that acks queued together go out as
+/// one `basic.ack` with `multiple` whenever every earlier delivery is settled too. Delivery tags
+/// on a channel are consecutive (consumer deliveries and `basic.get` share one counter).
+struct AckBatcher {
+    /// The lowest delivery tag not yet known to be settled.
+    private var firstUnsettled: UInt64 = 1
+    /// Settled flags for tags `firstUnsettled...`, in order.
+    private var settled: Deque<Bool> = []
+    /// Acks requested since the last flush.
+    private var requested: [UInt64] = []
+
+    /// Records a delivery handed out with `tag`.
+    mutating func delivered(_ tag: UInt64) {
+        while firstUnsettled + UInt64(settled.count) <= tag { settled.append(false) }
+    }
+
+    /// Records a nack or reject that was sent on its own.
+    mutating func settledSeparately(_ tag: UInt64) {
+        mark(tag)
+    }
+
+    /// Queues an ack to be sent at the next flush.
+    mutating func requestAck(_ tag: UInt64) {
+        requested.append(tag)
+    }
+
+    /// Decides what to send for the queued acks: at most one cumulative ack (`multiple`) covering
+    /// the settled prefix, plus single acks for tags beyond a gap.
+    mutating func flush() -> (cumulative: UInt64?, singles: [UInt64]) {
+        guard !requested.isEmpty else { return (nil, []) }
+        for tag in requested { mark(tag) }
+        var prefix = 0
+        while prefix < settled.count, settled[prefix] { prefix += 1 }
+        let cumulativeTag: UInt64? = prefix > 0 ? firstUnsettled + UInt64(prefix) - 1 : nil
+        let singles = requested.filter { tag in cumulativeTag.map { tag > $0 } ?? true }
+        let coversRequest = requested.contains { tag in cumulativeTag.map { tag <= $0 } ?? false }
+        settled.removeFirst(prefix)
+        firstUnsettled += UInt64(prefix)
+        requested.removeAll(keepingCapacity: true)
+        return (coversRequest ? cumulativeTag : nil, singles)
+    }
+
+    private mutating func mark(_ tag: UInt64) {
+        guard tag >= firstUnsettled else { return }
+        delivered(tag)
+        settled[Int(tag - firstUnsettled)] = true
+    }
+}
