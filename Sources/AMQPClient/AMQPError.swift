@@ -23,6 +23,8 @@ public struct AMQPError: Error, Sendable, Equatable, CustomStringConvertible {
         case channelClosed
         /// The broker negatively acknowledged a published message.
         case publishNacked
+        /// A mandatory publish that no queue took came back from the broker.
+        case returned
         /// The consumer was cancelled by the broker (for example its queue was deleted).
         case consumerCancelled
     }
@@ -48,7 +50,7 @@ public struct AMQPError: Error, Sendable, Equatable, CustomStringConvertible {
         switch kind {
         case .connectionFailed, .authenticationFailed, .library, .connectionClosedByServer, .connectionClosed:
             return true
-        case .invalidURL, .channelClosedByServer, .channelClosed, .publishNacked, .consumerCancelled:
+        case .invalidURL, .channelClosedByServer, .channelClosed, .publishNacked, .returned, .consumerCancelled:
             return false
         }
     }

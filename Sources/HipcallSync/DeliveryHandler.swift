@@ -1,0 +1,178 @@
+import AMQPClient
+import Foundation
+import Hipcall
+import Logging
+
+/// Takes one delivery from decode to settlement: invalid events are dead-lettered at once; valid
+/// ones are serialised per key, coalesced and applied; a success is acked; a failure is copied
+/// to a retry queue or the dead-letter queue, and the original is acked only once the broker
+/// confirmed the copy. Auth failures hold the delivery until the token works again.
+struct DeliveryHandler: Sendable {
+    let topology: SyncTopology
+    let decoder: EventDecoder
+    let coalescer: Coalescer
+    let upserter: Upserter
+    let caller: HipcallCaller
+    let publisher: ReliablePublisher
+    let retryPolicy: RetryPolicy
+    let authGate: AuthGate
+    let authProbeInterval: Duration
+    let metrics: WorkerMetrics
+    let logger: Logger
+
+    /// The header that carries a retried or dead-lettered message's original routing key.
+    static let originalRoutingKeyHeader = "x-hipcall-routing-key"
+
+    func handle(_ delivery: AMQPDelivery) async {
+        let started = ContinuousClock.now
+        let routingKey = delivery.headers[Self.originalRoutingKeyHeader]?.stringValue ?? delivery.routingKey
+        let event: SyncEvent
+        do throws(EventRejection) {
+            event = try decoder.decode(routingKey: routingKey, body: delivery.body)
+        } catch {
+            await settleFailure(delivery, routingKey: routingKey, event: nil, failure: .invalidEvent(error), started: started)
+            return
+        }
+        while true {
+            await authGate.pass()
+            let box = ResultBox()
+            let outcome = await coalescer.submit(event) { event throws(SyncFailure) in
+                box.result = try await upserter.apply(event)
+            }
+            metrics.lockWaiters(coalescer.lock.waiterCount)
+            switch outcome {
+            case .applied(let superseded):
+                guard let result = box.result else { return }
+                await announce(result, of: event)
+                settleSuccess(delivery, event: event, outcome: result.action.rawValue, hipcallID: result.hipcallID, started: started)
+                if !superseded.isEmpty {
+                    logger.debug("coalesced events", metadata: ["event_id": "\(event.eventID)", "superseded": "\(superseded)"])
+                }
+                return
+            case .stale:
+                settleSuccess(delivery, event: event, outcome: "stale", hipcallID: nil, started: started)
+                return
+            case .coalesced(_, nil):
+                settleSuccess(delivery, event: event, outcome: "coalesced", hipcallID: nil, started: started)
+                return
+            case .failed(.auth(let status), _), .coalesced(_, .auth(let status)):
+                await pauseForAuth(status: status)
+            case .failed(let failure, _), .coalesced(_, let failure?):
+                await settleFailure(delivery, routingKey: routingKey, event: event, failure: failure, started: started)
+                return
+            }
+        }
+    }
+
+    /// Acks a delivery whose event is in Hipcall (or needed no call), and logs the outcome.
+    private func settleSuccess(_ delivery: AMQPDelivery, event: SyncEvent, outcome: String, hipcallID: Int64?, started: ContinuousClock.Instant) {
+        do {
+            try delivery.ack()
+        } catch {
+            logger.warning("ack failed; the broker will redeliver", metadata: ["event_id": "\(event.eventID)", "error": "\(error)"])
+        }
+        metrics.event(outcome, resource: event.resource.rawValue)
+        let elapsed = ContinuousClock.now - started
+        metrics.upsertLatency(elapsed)
+        var metadata: Logger.Metadata = [
+            "event_id": "\(event.eventID)", "resource": "\(event.resource.rawValue)", "external_id": "\(event.externalID)",
+            "outcome": "\(outcome)", "duration_ms": "\(elapsed.milliseconds)",
+        ]
+        if let hipcallID { metadata["hipcall_id"] = "\(hipcallID)" }
+        logger.info("event synced", metadata: metadata)
+    }
+
+    /// Moves a failed delivery to a retry queue or the dead-letter queue, then acks it. When the
+    /// copy cannot be confirmed, the delivery goes back to the work queue instead: never lost.
+    private func settleFailure(
+        _ delivery: AMQPDelivery, routingKey: String, event: SyncEvent?, failure: SyncFailure, started: ContinuousClock.Instant
+    ) async {
+        let attempts = SyncHeaders.attempts(fromHeader: delivery.headers[SyncHeaders.attempts]?.stringValue) + 1
+        let decision = retryPolicy.decide(attempts: attempts, failure: failure)
+        let now = Date()
+        let firstFailedAt = delivery.headers[SyncHeaders.firstFailedAt]?.stringValue.flatMap { try? Date($0, strategy: .iso8601) } ?? now
+        var properties = delivery.properties
+        for (name, value) in SyncHeaders.failureHeaders(for: failure, attempts: attempts, firstFailedAt: firstFailedAt, lastFailedAt: now) {
+            properties.headers[name] = .string(value)
+        }
+        properties.headers[Self.originalRoutingKeyHeader] = .string(routingKey)
+        properties.headers["x-death"] = nil
+        if properties.deliveryMode == nil { properties.deliveryMode = 2 }
+        let outcome: String
+        let exchange: String
+        let targetKey: String
+        switch decision {
+        case .retry(_, let queueIndex):
+            (outcome, exchange, targetKey) = ("retried", "", topology.retryQueue(queueIndex))
+        case .deadLetter:
+            (outcome, exchange, targetKey) = ("dead_lettered", topology.deadLetterExchange, routingKey)
+        }
+        var metadata: Logger.Metadata = [
+            "outcome": "\(outcome)", "error_class": "\(failure.errorClass)", "error": "\(failure.message.prefix(300))",
+            "attempts": "\(attempts)", "routing_key": "\(routingKey)",
+            "event_id": "\(event?.eventID ?? delivery.properties.messageID ?? "unknown")",
+        ]
+        if let event { metadata["external_id"] = "\(event.externalID)" }
+        if let status = failure.status { metadata["status"] = "\(status)" }
+        do {
+            _ = try await publisher.publish(exchange: exchange, routingKey: targetKey, body: delivery.body, properties: properties)
+            try delivery.ack()
+            metrics.event(outcome, resource: event?.resource.rawValue ?? "unknown")
+            logger.warning("event not synced", metadata: metadata)
+        } catch {
+            metadata["publish_error"] = "\(error)"
+            logger.error("could not move the event; returning it to the queue", metadata: metadata)
+            try? delivery.nack(requeue: true)
+        }
+    }
+
+    /// Publishes `company.synced` / `contact.synced` so the CRM can store Hipcall's id.
+    private func announce(_ result: UpsertResult, of event: SyncEvent) async {
+        guard result.learnedID else { return }
+        let notice: JSONValue = .object([
+            "external_id": .string(event.externalID), "hipcall_id": .int(result.hipcallID), "event_id": .string(event.eventID),
+            "action": .string(result.action.rawValue),
+        ])
+        let routingKey = event.resource == .companies ? "company.synced" : "contact.synced"
+        do {
+            let body = try JSONEncoder().encode(notice)
+            _ = try await publisher.publish(
+                exchange: topology.syncedExchange, routingKey: routingKey, body: Array(body),
+                properties: AMQPProperties(contentType: "application/json", persistent: true, messageID: event.eventID))
+        } catch let error as AMQPError where error.kind == .returned {
+            // Nobody subscribes to synced notices: fine.
+        } catch {
+            logger.warning("could not publish the synced notice", metadata: ["event_id": "\(event.eventID)", "error": "\(error)"])
+        }
+    }
+
+    /// Closes the gate and, for the first delivery to notice, probes until Hipcall accepts the token.
+    private func pauseForAuth(status: Int) async {
+        guard await authGate.close() else { return }
+        metrics.authPaused(true)
+        logger.error("Hipcall refused the API token; consumption paused", metadata: ["status": "\(status)"])
+        while !Task.isCancelled {
+            try? await Task.sleep(for: authProbeInterval)
+            do throws(SyncFailure) {
+                _ = try await caller.perform("GET /companies") { client in try await client.list(.companies, limit: 1) }
+                break
+            } catch {
+                logger.warning("Hipcall still refuses the token", metadata: ["error": "\(error)"])
+            }
+        }
+        metrics.authPaused(false)
+        logger.notice("Hipcall accepts the API token again; consumption resumed")
+        await authGate.open()
+    }
+}
+
+/// Carries the upsert result out of the coalescer's closure.
+final class ResultBox: @unchecked Sendable {
+    /// Written once inside the keyed lock, read after `submit` returns.
+    var result: UpsertResult?
+}
+
+extension Duration {
+    /// Whole milliseconds.
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}

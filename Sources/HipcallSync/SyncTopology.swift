@@ -1,0 +1,81 @@
+import AMQPClient
+
+/// The broker objects the sync needs, all named under one prefix: the CRM's events exchange,
+/// the quorum work queue bound to both routing keys, one TTL queue per retry step that
+/// dead-letters back to the work queue, the dead-letter exchange and queue, and the exchange
+/// where `*.synced` notices go.
+public struct SyncTopology: Sendable, Equatable {
+    /// The routing keys of CRM events, one per resource.
+    public static let eventRoutingKeys = ["company.changed", "contact.changed"]
+
+    public var eventsExchange: String
+    public var prefix: String
+    public var syncedExchange: String
+    /// The retry delays, one TTL queue each.
+    public var retryDelays: [Duration]
+    /// The quorum queue's delivery limit: a safety net against crash loops (the message is then dead-lettered).
+    public var deliveryLimit: Int
+
+    public init(
+        eventsExchange: String = "crm.events", prefix: String = "hipcall-sync", syncedExchange: String = "crm.synced",
+        retryDelays: [Duration] = RetryPolicy().delays, deliveryLimit: Int = 20
+    ) {
+        self.eventsExchange = eventsExchange
+        self.prefix = prefix
+        self.syncedExchange = syncedExchange
+        self.retryDelays = retryDelays
+        self.deliveryLimit = deliveryLimit
+    }
+
+    public var workQueue: String { "\(prefix).work" }
+    public var deadLetterExchange: String { "\(prefix).dead" }
+    public var deadLetterQueue: String { "\(prefix).dead" }
+
+    /// The name of the TTL queue for retry step `index` (0-based).
+    public func retryQueue(_ index: Int) -> String {
+        "\(prefix).retry.\(Self.milliseconds(retryDelays[index]))ms"
+    }
+
+    /// Every queue this topology declares, with its arguments.
+    public var queues: [(name: String, arguments: AMQPTable)] {
+        var queues: [(String, AMQPTable)] = [
+            (
+                workQueue,
+                [
+                    "x-queue-type": "quorum", "x-delivery-limit": .int(Int64(deliveryLimit)),
+                    "x-dead-letter-exchange": .string(deadLetterExchange),
+                ]
+            ),
+            (deadLetterQueue, ["x-queue-type": "classic"]),
+        ]
+        for index in retryDelays.indices {
+            queues.append(
+                (
+                    retryQueue(index),
+                    [
+                        "x-queue-type": "classic", "x-message-ttl": .int(Self.milliseconds(retryDelays[index])),
+                        "x-dead-letter-exchange": "", "x-dead-letter-routing-key": .string(workQueue),
+                    ]
+                ))
+        }
+        return queues
+    }
+
+    /// Declares everything; safe to run again and from many workers at once.
+    public func declare(on channel: AMQPChannel) async throws {
+        try await channel.declareExchange(eventsExchange, type: "topic", durable: true)
+        try await channel.declareExchange(deadLetterExchange, type: "topic", durable: true)
+        try await channel.declareExchange(syncedExchange, type: "topic", durable: true)
+        for queue in queues {
+            try await channel.declareQueue(queue.name, durable: true, arguments: queue.arguments)
+        }
+        for routingKey in Self.eventRoutingKeys {
+            try await channel.bindQueue(workQueue, exchange: eventsExchange, routingKey: routingKey)
+        }
+        try await channel.bindQueue(deadLetterQueue, exchange: deadLetterExchange, routingKey: "#")
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,137 @@
+import AMQPClient
+import Hipcall
+import Logging
+import ServiceLifecycle
+
+/// The sync worker as a swift-service-lifecycle `Service`: declares the topology, consumes the
+/// work queue with a bounded number of deliveries in flight, and reconnects with backoff when
+/// the broker goes away. On graceful shutdown it cancels its consumer, returns deliveries that
+/// did not start to the queue, lets in-flight upserts finish within the grace period, and closes
+/// its connections.
+public final class SyncWorker: Service, Sendable {
+    let configuration: WorkerConfiguration
+    let logger: Logger
+    let metrics = WorkerMetrics()
+    let client: HipcallClient
+    let authGate = AuthGate()
+    private let handler: DeliveryHandler
+    private let publisher: ReliablePublisher
+
+    public init(configuration: WorkerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        client = HipcallClient(configuration: configuration.hipcall)
+        publisher = ReliablePublisher(configuration: configuration.amqp, logger: logger)
+        let caller = HipcallCaller(client: client, limiter: RateLimiter(), metrics: metrics)
+        let upserter = Upserter(
+            caller: caller, ids: IDCache(capacity: configuration.idCacheCapacity),
+            useKnownIDs: configuration.useCacheAndCoalescing)
+        handler = DeliveryHandler(
+            topology: configuration.topology, decoder: EventDecoder(),
+            coalescer: Coalescer(enabled: configuration.useCacheAndCoalescing), upserter: upserter, caller: caller,
+            publisher: publisher, retryPolicy: configuration.retryPolicy, authGate: authGate,
+            authProbeInterval: configuration.authProbeInterval, metrics: metrics, logger: logger)
+    }
+
+    /// Whether the worker should receive work: false while Hipcall refuses the token.
+    public func isReady() async -> Bool {
+        await !authGate.isClosed
+    }
+
+    public func run() async throws {
+        let backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(15))
+        var failures = 0
+        defer { logger.info("worker stopped") }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await consumeOnce()
+                if Task.isShuttingDownGracefully { break }
+                failures = 0
+            } catch {
+                let delay = backoff.delay(attempt: failures)
+                failures += 1
+                logger.warning("lost the broker; reconnecting", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                try? await Task.sleep(for: delay)
+            }
+        }
+        await publisher.close()
+        try? await client.shutdown()
+    }
+
+    /// One connection's life: connect, declare, consume until the consumer ends or shutdown begins.
+    private func consumeOnce() async throws {
+        let connection = try await AMQPConnection.connect(configuration.amqp, logger: logger)
+        let channel = try await connection.openChannel()
+        try await configuration.topology.declare(on: channel)
+        try await channel.qos(prefetchCount: configuration.prefetch)
+        let consumer = try await channel.consume(queue: configuration.topology.workQueue)
+        logger.info(
+            "consuming", metadata: ["queue": "\(configuration.topology.workQueue)", "broker": "\(configuration.amqp)"])
+        defer { metrics.inFlight(0) }
+        let result: Result<Void, any Error> = await withTaskGroup(of: Child.self) { group in
+            group.addTask {
+                // Stop taking deliveries as soon as shutdown begins; the stream then ends.
+                try? await gracefulShutdown()
+                try? await consumer.cancel()
+                return .watcher
+            }
+            var running = 0
+            var outcome: Result<Void, any Error> = .success(())
+            do {
+                for try await delivery in consumer {
+                    if Task.isShuttingDownGracefully {
+                        try? delivery.nack(requeue: true)
+                        continue
+                    }
+                    while running >= configuration.concurrency, let child = await group.next() {
+                        if child == .delivery { running -= 1 }
+                    }
+                    running += 1
+                    metrics.inFlight(running)
+                    group.addTask {
+                        await self.handler.handle(delivery)
+                        return .delivery
+                    }
+                }
+            } catch {
+                outcome = .failure(error)
+            }
+            await finish(&group, running: running)
+            return outcome
+        }
+        await connection.close()
+        try result.get()
+    }
+
+    /// What a child task of a consuming session was.
+    private enum Child: Sendable {
+        case delivery
+        case watcher
+        case graceExpired
+    }
+
+    /// Ends a session. After a lost connection, in-flight work is cancelled (its acks could not
+    /// reach the broker; the messages come back). During shutdown it may finish within the grace period.
+    private func finish(_ group: inout TaskGroup<Child>, running: Int) async {
+        guard Task.isShuttingDownGracefully else {
+            group.cancelAll()
+            return
+        }
+        let grace = configuration.shutdownGracePeriod
+        group.addTask {
+            try? await Task.sleep(for: grace)
+            return .graceExpired
+        }
+        var remaining = running
+        while remaining > 0, let child = await group.next() {
+            switch child {
+            case .delivery: remaining -= 1
+            case .watcher: continue
+            case .graceExpired:
+                logger.warning("in-flight upserts did not finish within the grace period; cancelling them", metadata: ["left": "\(remaining)"])
+                remaining = 0
+            }
+        }
+        group.cancelAll()
+    }
+}

@@ -1,0 +1,38 @@
+import AMQPClient
+import Hipcall
+
+/// Everything a worker process needs, gathered from flags and environment by the `worker` command.
+public struct WorkerConfiguration: Sendable {
+    public var amqp: AMQPConfiguration
+    public var hipcall: HipcallConfiguration
+    public var topology: SyncTopology
+    /// How many deliveries are processed at once.
+    public var concurrency: Int
+    /// How many unacked deliveries the broker may send ahead.
+    public var prefetch: UInt16
+    public var retryPolicy: RetryPolicy
+    /// Whether ids from events and the id cache are used, and events coalesced (off for the baseline).
+    public var useCacheAndCoalescing: Bool
+    public var idCacheCapacity: Int
+    /// How often the API is probed while it refuses the token.
+    public var authProbeInterval: Duration
+    /// How long in-flight upserts may take to finish after SIGTERM.
+    public var shutdownGracePeriod: Duration
+
+    public init(
+        amqp: AMQPConfiguration, hipcall: HipcallConfiguration, topology: SyncTopology = SyncTopology(), concurrency: Int = 32,
+        prefetch: UInt16 = 64, retryPolicy: RetryPolicy = RetryPolicy(), useCacheAndCoalescing: Bool = true,
+        idCacheCapacity: Int = 100_000, authProbeInterval: Duration = .seconds(30), shutdownGracePeriod: Duration = .seconds(20)
+    ) {
+        self.amqp = amqp
+        self.hipcall = hipcall
+        self.topology = topology
+        self.concurrency = concurrency
+        self.prefetch = prefetch
+        self.retryPolicy = retryPolicy
+        self.useCacheAndCoalescing = useCacheAndCoalescing
+        self.idCacheCapacity = idCacheCapacity
+        self.authProbeInterval = authProbeInterval
+        self.shutdownGracePeriod = shutdownGracePeriod
+    }
+}

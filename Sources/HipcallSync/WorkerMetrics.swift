@@ -1,0 +1,42 @@
+import Metrics
+
+/// The worker's metrics, through swift-metrics (exported by the `worker` command as Prometheus).
+public struct WorkerMetrics: Sendable {
+    public init() {}
+
+    /// Counts one event by its outcome (created, updated, unchanged, coalesced, stale, retried, dead_lettered, ...).
+    func event(_ outcome: String, resource: String) {
+        Counter(label: "hipcall_sync_events_total", dimensions: [("outcome", outcome), ("resource", resource)]).increment()
+    }
+
+    /// Counts one Hipcall API call by route and HTTP status (0 for a transport error).
+    func apiCall(route: String, status: Int) {
+        Counter(label: "hipcall_sync_api_calls_total", dimensions: [("route", route), ("status", String(status))]).increment()
+    }
+
+    /// Records how long one upsert took.
+    func upsertLatency(_ duration: Duration) {
+        Timer(label: "hipcall_sync_upsert_duration_seconds").recordNanoseconds(
+            duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    /// The deliveries being processed now.
+    func inFlight(_ count: Int) {
+        Gauge(label: "hipcall_sync_in_flight").record(count)
+    }
+
+    /// Events waiting for a keyed lock.
+    func lockWaiters(_ count: Int) {
+        Gauge(label: "hipcall_sync_lock_waiters").record(count)
+    }
+
+    /// The last `x-ratelimit-remaining` Hipcall sent.
+    func rateLimitRemaining(_ remaining: Int) {
+        Gauge(label: "hipcall_sync_rate_limit_remaining").record(remaining)
+    }
+
+    /// 1 while Hipcall refuses the token and consumption is paused.
+    func authPaused(_ paused: Bool) {
+        Gauge(label: "hipcall_sync_auth_paused").record(paused ? 1 : 0)
+    }
+}
