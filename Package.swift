@@ -63,6 +63,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "HipcallSync",
+            dependencies: [
+                "Hipcall",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .testTarget(
+            name: "HipcallSyncTests",
+            dependencies: ["HipcallSync"]
+        ),
         .testTarget(
             name: "AMQPClientTests",
             dependencies: ["AMQPClient"]
