@@ -26,23 +26,21 @@ public struct EventDecoder: Sendable {
     }
 
     /// Decodes and validates one delivery.
-    public func decode(routingKey: String, body: [UInt8]) throws(EventRejection) -> SyncEvent {
-        try decode(routingKey: routingKey, body: Data(body))
+    public func decode(routingKey: String, body: Data) throws(EventRejection) -> SyncEvent {
+        try decode(routingKey: routingKey, body: Array(body))
     }
 
     /// Decodes and validates one delivery.
-    public func decode(routingKey: String, body: Data) throws(EventRejection) -> SyncEvent {
+    public func decode(routingKey: String, body: [UInt8]) throws(EventRejection) -> SyncEvent {
         if body.count > maxBodyBytes {
             throw EventRejection(.bodyTooLarge, message: "body has \(body.count) bytes, more than \(maxBodyBytes)")
         }
         guard let resource = Self.resource(forRoutingKey: routingKey) else {
             throw EventRejection(.unknownRoutingKey, message: "unknown routing key \(routingKey.debugDescription)")
         }
-        let root: JSONValue
-        do {
-            root = try JSONDecoder().decode(JSONValue.self, from: body)
-        } catch {
-            throw EventRejection(.malformedJSON, message: "body is not valid UTF-8 JSON")
+        guard let root = StrictJSON.parse(body) else {
+            throw EventRejection(
+                .malformedJSON, message: "body is not valid UTF-8 JSON (or nests deeper than \(StrictJSON.maxDepth))")
         }
         guard case .object(let object) = root else {
             throw EventRejection(.notAnObject, message: "body must be a JSON object")
@@ -146,6 +144,9 @@ private struct DataValidator {
         for (name, value) in data {
             let field = "data.\(name)"
             if name == requiredText {
+                if value == .null {
+                    throw EventRejection(.emptyField, field: field, message: "\(field) must not be empty or cleared")
+                }
                 guard case .string(let string) = value else {
                     throw EventRejection(.wrongType, field: field, message: "\(field) must be a string")
                 }

@@ -1,8 +1,0 @@
-import HipcallSync
-import Testing
-
-@Test func keysSortByResourceThenExternalID() {
-    let a = SyncKey(resource: .companies, externalID: "b")
-    let b = SyncKey(resource: .contacts, externalID: "a")
-    #expect(a < b)
-}
