@@ -46,3 +46,24 @@ func eventually(_ condition: @Sendable () async -> Bool) async -> Bool {
     }
     return false
 }
+
+/// A latch tests open by hand, to hold a lock or an apply step until the test is ready.
+actor Gate {
+    private(set) var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    func wait() async {
+        if isOpen { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+    func open() {
+        isOpen = true
+        waiters.forEach { $0.resume() }
+        waiters = []
+    }
+}
+
+/// An append-only list shared between tasks.
+actor Recorder<Element: Sendable> {
+    private(set) var items: [Element] = []
+    func append(_ item: Element) { items.append(item) }
+}
