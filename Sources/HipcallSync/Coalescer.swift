@@ -32,14 +32,16 @@ public enum CoalescingOutcome: Sendable, Equatable {
 ///    (later `occurred_at`, or equal and arrived later) → this one steps aside and its
 ///    `submit` returns the newest waiter's result once that has been applied. Re-key events
 ///    (with `previousExternalID`) are never absorbed, since a newer plain event cannot re-key.
-/// 3. Otherwise it is **applied**; events that stepped aside for it share its result.
+/// 3. Otherwise it is **applied**; events that stepped aside for it share its result
+///    (or are stale too, if it turns out stale when its turn comes).
 ///
 /// Nothing is acked unless the applied event succeeded. The last applied `occurred_at` per key
 /// is kept in a bounded LRU; a forgotten key only loses the stale check, never correctness of
 /// ordering within the process. With `enabled: false` (baseline), every event is applied in
 /// lock order with no stale check and no coalescing.
 public actor Coalescer {
-    private typealias WinnerResult = (eventID: String, failure: SyncFailure?)
+    /// What a follower learns: `.coalesced` with the winner's result, or `.stale` if the winner was.
+    private typealias WinnerResult = CoalescingOutcome
 
     private struct Pending {
         let sequence: UInt64
@@ -94,8 +96,7 @@ public actor Coalescer {
         case .apply(let outcome): return outcome
         case .stale: return .stale
         case .stepAside:
-            let winner = await waitForWinner(sequence)
-            return .coalesced(intoEventID: winner.eventID, failure: winner.failure)
+            return await waitForWinner(sequence)
         }
     }
 
@@ -124,7 +125,8 @@ public actor Coalescer {
             event.occurredAt < last.occurredAt
                 || (event.occurredAt == last.occurredAt && event.eventID == last.eventID)
         {
-            removePending(key, sequence)
+            // Events that stepped aside for this one are older still: stale too.
+            deliver(.stale, to: removePending(key, sequence)?.followers ?? [])
             return .stale
         }
         guard event.previousExternalID == nil, let entries = pending[key] else {
@@ -158,20 +160,23 @@ public actor Coalescer {
         if failure == nil, enabled, (lastApplied.get(key)?.occurredAt ?? .distantPast) <= event.occurredAt {
             lastApplied.set(key, Applied(occurredAt: event.occurredAt, eventID: event.eventID))
         }
-        for follower in followers {
-            let winner: WinnerResult = (event.eventID, failure)
-            if let continuation = waitingFollowers.removeValue(forKey: follower.sequence) {
-                continuation.resume(returning: winner)
-            } else {
-                deliveredResults[follower.sequence] = winner
-            }
-        }
+        deliver(.coalesced(intoEventID: event.eventID, failure: failure), to: followers)
         let ids = followers.map(\.eventID)
         guard let failure else { return .apply(.applied(supersededEventIDs: ids)) }
         return .apply(.failed(failure, supersededEventIDs: ids))
     }
 
-    @discardableResult
+    /// Hands `outcome` to each follower, now or when it starts waiting.
+    private func deliver(_ outcome: CoalescingOutcome, to followers: [(sequence: UInt64, eventID: String)]) {
+        for follower in followers {
+            if let continuation = waitingFollowers.removeValue(forKey: follower.sequence) {
+                continuation.resume(returning: outcome)
+            } else {
+                deliveredResults[follower.sequence] = outcome
+            }
+        }
+    }
+
     private func removePending(_ key: SyncKey, _ sequence: UInt64) -> Pending? {
         let removed = pending[key]?.removeValue(forKey: sequence)
         if pending[key]?.isEmpty == true { pending.removeValue(forKey: key) }

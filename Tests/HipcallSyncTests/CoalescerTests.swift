@@ -125,6 +125,21 @@ private struct Harness {
         #expect(await h.applied.items == ["C"])
     }
 
+    @Test func followersOfAStaleWinnerAreStaleToo() async {
+        let h = Harness()
+        _ = await h.submit(makeEvent(id: "W", at: 5))
+        let (gate, holder) = await h.hold()
+        let first = await h.enqueue(makeEvent(id: "A", at: 5))
+        let redelivered = await h.enqueue(makeEvent(id: "W", at: 5))
+        await gate.open()
+        await holder.value
+        let finished = Recorder<CoalescingOutcome>()
+        Task { await finished.append(await first.value) }
+        #expect(await eventually { await finished.items == [.stale] })
+        #expect(await redelivered.value == .stale)
+        #expect(await h.applied.items == ["W"])
+    }
+
     @Test func reKeyEventsAreNeverAbsorbed() async {
         let h = Harness()
         let (gate, holder) = await h.hold()

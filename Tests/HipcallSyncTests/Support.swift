@@ -38,9 +38,9 @@ actor Overlap {
     func leave() { running -= 1 }
 }
 
-/// Polls `condition` until it holds or about two seconds pass.
+/// Polls `condition` until it holds or about ten seconds pass.
 func eventually(_ condition: @Sendable () async -> Bool) async -> Bool {
-    for _ in 0..<400 {
+    for _ in 0..<2000 {
         if await condition() { return true }
         try? await Task.sleep(for: .milliseconds(5))
     }
