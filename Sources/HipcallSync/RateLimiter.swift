@@ -7,7 +7,8 @@ import Foundation
 /// fleet's shared budget in one burst and then hammer the API at the reset. When the known budget
 /// is spent, the next slot is the reset time plus `margin`, after which `limit` permits are assumed
 /// again until a response's headers correct the count. Before any header is seen, permits are free.
-/// A 429 blocks every permit until the given reset time.
+/// A 429 blocks every permit until the given reset time (a 429 carries no `Retry-After`; use its
+/// `x-ratelimit-reset`, or a minute from now when that is missing).
 public actor RateLimiter {
     private let now: @Sendable () -> Date
     private let sleep: @Sendable (Duration) async throws -> Void
@@ -48,6 +49,20 @@ public actor RateLimiter {
             self.remaining = max(remaining, 0)
         }
         resetAt = reportedReset
+    }
+
+    /// Takes in the `x-ratelimit-limit`, `x-ratelimit-remaining` and `x-ratelimit-reset` headers through
+    /// `header` (a case-insensitive lookup). Returns false, changing nothing, unless all three are integers.
+    @discardableResult
+    public func record(headers header: (String) -> String?) -> Bool {
+        func integer(_ name: String) -> Int64? {
+            header(name).flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+        }
+        guard let limit = integer("x-ratelimit-limit"), let remaining = integer("x-ratelimit-remaining"),
+            let reset = integer("x-ratelimit-reset"), let limit = Int(exactly: limit), let remaining = Int(exactly: remaining)
+        else { return false }
+        record(limit: limit, remaining: remaining, reset: reset)
+        return true
     }
 
     /// After a 429: no permit before `until` (plus the margin), and the budget counts as spent.

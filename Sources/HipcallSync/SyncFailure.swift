@@ -10,6 +10,17 @@ public enum SyncFailure: Error, Sendable, Hashable, CustomStringConvertible {
     /// but counted apart so that operators are alerted.
     case auth(status: Int)
 
+    /// Classifies an HTTP error response: 401/403 → auth; 408, 425, 429 and 5xx → transient;
+    /// any other status → permanent. Callers handle the statuses that are part of the sync flow
+    /// first (404 on lookup means create; 422 "external_id has already been taken" means look up again).
+    public static func forHTTPStatus(_ status: Int, message: String) -> SyncFailure {
+        switch status {
+        case 401, 403: .auth(status: status)
+        case 408, 425, 429, 500...599: .transient(reason: message, status: status)
+        default: .permanent(reason: message, status: status)
+        }
+    }
+
     /// The value of the `x-hipcall-error-class` header.
     public var errorClass: String {
         switch self {

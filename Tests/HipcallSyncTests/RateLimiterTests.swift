@@ -92,3 +92,21 @@ private func limiter(_ clock: FakeClock) -> RateLimiter {
         #expect(await limiter.knownRemaining == 60)
     }
 }
+
+@Suite struct RateLimitHeaderTests {
+    @Test func readsTheThreeHeaders() async throws {
+        let clock = FakeClock()
+        let limiter = limiter(clock)
+        let headers = ["x-ratelimit-limit": "60", "x-ratelimit-remaining": " 0", "x-ratelimit-reset": "\(clock.unix + 5)"]
+        #expect(await limiter.record(headers: { headers[$0] }))
+        try await limiter.waitForPermit()
+        #expect(abs(clock.sleeps.first! - 5.5) < 0.01)
+    }
+
+    @Test func ignoresIncompleteOrGarbledHeaders() async {
+        let limiter = limiter(FakeClock())
+        #expect(await !limiter.record(headers: { ["x-ratelimit-limit": "60", "x-ratelimit-remaining": "5"][$0] }))
+        #expect(await !limiter.record(headers: { _ in "soon" }))
+        #expect(await limiter.knownRemaining == nil)
+    }
+}

@@ -60,3 +60,15 @@ import Testing
         #expect(message.dropFirst().allSatisfy { $0 == "é" })
     }
 }
+
+@Suite struct FailureClassificationTests {
+    @Test(arguments: [
+        (401, "auth"), (403, "auth"), (408, "transient"), (429, "transient"), (500, "transient"), (503, "transient"),
+        (400, "permanent"), (404, "permanent"), (422, "permanent"),
+    ])
+    func classifiesHTTPStatuses(_ status: Int, _ errorClass: String) {
+        let failure = SyncFailure.forHTTPStatus(status, message: "HTTP \(status)")
+        #expect(failure.errorClass == errorClass)
+        #expect(failure.status == status)
+    }
+}
