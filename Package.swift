@@ -59,14 +59,33 @@ let package = Package(
                 "AMQPClient",
                 "Hipcall",
                 "HipcallSimulator",
+                "HipcallSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
             name: "amqp-bench",
             dependencies: ["AMQPClient"]
+        ),
+        .target(
+            name: "HipcallSync",
+            dependencies: [
+                "AMQPClient",
+                "Hipcall",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "HipcallSyncTests",
+            dependencies: ["HipcallSync"]
         ),
         .testTarget(
             name: "AMQPClientTests",

@@ -1,0 +1,119 @@
+import Foundation
+
+/// Keeps one process within Hipcall's per-token request budget, using the `x-ratelimit-*` headers.
+///
+/// Pacing: each permit reserves a time slot. While the budget is known, slots are spread evenly
+/// over what is left of the window (`time to reset / remaining`), so a process does not burn the
+/// fleet's shared budget in one burst and then hammer the API at the reset. When the known budget
+/// is spent, the next slot is the reset time plus `margin`, after which `limit` permits are assumed
+/// again until a response's headers correct the count. Before any header is seen, permits are free.
+/// A 429 blocks every permit until the given reset time (a 429 carries no `Retry-After`; use its
+/// `x-ratelimit-reset`, or a minute from now when that is missing).
+public actor RateLimiter {
+    private let now: @Sendable () -> Date
+    private let sleep: @Sendable (Duration) async throws -> Void
+    /// Added after a reset time before sending again, to absorb clock skew with the server.
+    public let margin: Duration
+    /// How long to wait when the budget is spent and no reset time is known.
+    public let fallbackWindow: Duration
+
+    private var limit: Int?
+    private var remaining: Int?
+    private var resetAt: Date?
+    private var nextSlot: Date = .distantPast
+    private var blockedUntil: Date = .distantPast
+
+    /// - Parameters:
+    ///   - now: the clock; inject a fake in tests.
+    ///   - sleep: how to wait; inject a fake in tests.
+    public init(
+        margin: Duration = .milliseconds(500),
+        fallbackWindow: Duration = .seconds(60),
+        now: @escaping @Sendable () -> Date = { Date() },
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) {
+        self.margin = margin
+        self.fallbackWindow = fallbackWindow
+        self.now = now
+        self.sleep = sleep
+    }
+
+    /// Takes in a response's rate-limit headers. `reset` is in Unix seconds.
+    public func record(limit: Int, remaining: Int, reset: Int64) {
+        let reportedReset = Date(timeIntervalSince1970: TimeInterval(reset))
+        self.limit = max(limit, 1)
+        if reportedReset == resetAt, let local = self.remaining {
+            // Same window: responses arrive out of order, and permits taken since are not in the header yet.
+            self.remaining = max(min(local, remaining), 0)
+        } else {
+            self.remaining = max(remaining, 0)
+        }
+        resetAt = reportedReset
+    }
+
+    /// Takes in the `x-ratelimit-limit`, `x-ratelimit-remaining` and `x-ratelimit-reset` headers through
+    /// `header` (a case-insensitive lookup). Returns false, changing nothing, unless all three are integers.
+    @discardableResult
+    public func record(headers header: (String) -> String?) -> Bool {
+        func integer(_ name: String) -> Int64? {
+            header(name).flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+        }
+        guard let limit = integer("x-ratelimit-limit"), let remaining = integer("x-ratelimit-remaining"),
+            let reset = integer("x-ratelimit-reset"), let limit = Int(exactly: limit), let remaining = Int(exactly: remaining)
+        else { return false }
+        record(limit: limit, remaining: remaining, reset: reset)
+        return true
+    }
+
+    /// After a 429: no permit before `until` (plus the margin), and the budget counts as spent.
+    public func penalize(until reset: Int64) {
+        let until = Date(timeIntervalSince1970: TimeInterval(reset)) + margin.timeInterval
+        blockedUntil = max(blockedUntil, until)
+        remaining = 0
+        resetAt = Date(timeIntervalSince1970: TimeInterval(reset))
+    }
+
+    /// Waits until a request may be sent. Throws only if the injected sleep throws (e.g. on cancellation).
+    public func waitForPermit() async throws {
+        let slot = reserveSlot()
+        let delay = slot.timeIntervalSince(now())
+        if delay > 0 {
+            try await sleep(.milliseconds(Int64((delay * 1000).rounded(.up))))
+        }
+    }
+
+    /// The permits this process believes it may still use in the current window; nil when unknown.
+    public var knownRemaining: Int? { remaining }
+
+    /// Picks the time the next request may go out and updates the budget, without suspending.
+    private func reserveSlot() -> Date {
+        let current = now()
+        var slot = max(current, blockedUntil, nextSlot)
+        guard var left = remaining else { return slot }
+        if let resetAt, slot >= resetAt {
+            // The window has rolled over since the last header.
+            left = limit ?? 1
+            self.resetAt = nil
+        }
+        if left == 0 {
+            slot = resetAt.map { $0 + margin.timeInterval } ?? slot + fallbackWindow.timeInterval
+            left = limit ?? 1
+            self.resetAt = nil
+        }
+        if let resetAt, left > 0 {
+            nextSlot = slot + max(resetAt.timeIntervalSince(slot), 0) / Double(left)
+        } else {
+            nextSlot = slot
+        }
+        remaining = left - 1
+        return slot
+    }
+}
+
+extension Duration {
+    /// This duration in seconds, as a `TimeInterval`.
+    var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,192 @@
+import Hipcall
+
+/// A strict RFC 8259 parser into ``JSONValue`` that keeps integers apart from other numbers.
+///
+/// Foundation's decoder turns `9876.0` and `1e2` into integers, but an external id must be a JSON
+/// integer literal, so the literal's spelling matters. Also bounds nesting depth, so hostile input
+/// cannot exhaust the stack. Duplicate object keys: the last one wins.
+struct StrictJSON {
+    /// The deepest nesting of arrays and objects accepted.
+    static let maxDepth = 64
+
+    private let bytes: [UInt8]
+    private var index = 0
+
+    private init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    /// The value `bytes` hold, or nil unless they are exactly one valid UTF-8 JSON value with optional whitespace.
+    static func parse(_ bytes: [UInt8]) -> JSONValue? {
+        guard String(validating: bytes, as: UTF8.self) != nil else { return nil }
+        var parser = StrictJSON(bytes)
+        guard let value = parser.value(depth: 0) else { return nil }
+        parser.skipWhitespace()
+        return parser.index == bytes.count ? value : nil
+    }
+
+    private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    private mutating func skipWhitespace() {
+        while let c = current, c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { index += 1 }
+    }
+
+    private mutating func consume(_ literal: String) -> Bool {
+        let expected = Array(literal.utf8)
+        guard index + expected.count <= bytes.count, Array(bytes[index..<index + expected.count]) == expected else {
+            return false
+        }
+        index += expected.count
+        return true
+    }
+
+    private mutating func value(depth: Int) -> JSONValue? {
+        skipWhitespace()
+        guard let c = current else { return nil }
+        switch c {
+        case UInt8(ascii: "{"): return depth < Self.maxDepth ? object(depth: depth + 1) : nil
+        case UInt8(ascii: "["): return depth < Self.maxDepth ? array(depth: depth + 1) : nil
+        case UInt8(ascii: "\""): return string().map(JSONValue.string)
+        case UInt8(ascii: "t"): return consume("true") ? .bool(true) : nil
+        case UInt8(ascii: "f"): return consume("false") ? .bool(false) : nil
+        case UInt8(ascii: "n"): return consume("null") ? .null : nil
+        default: return number()
+        }
+    }
+
+    private mutating func object(depth: Int) -> JSONValue? {
+        index += 1
+        var members: [String: JSONValue] = [:]
+        skipWhitespace()
+        if current == UInt8(ascii: "}") {
+            index += 1
+            return .object(members)
+        }
+        while true {
+            skipWhitespace()
+            guard current == UInt8(ascii: "\""), let key = string() else { return nil }
+            skipWhitespace()
+            guard current == UInt8(ascii: ":") else { return nil }
+            index += 1
+            guard let member = value(depth: depth) else { return nil }
+            members[key] = member
+            skipWhitespace()
+            guard let c = current else { return nil }
+            index += 1
+            if c == UInt8(ascii: "}") { return .object(members) }
+            guard c == UInt8(ascii: ",") else { return nil }
+        }
+    }
+
+    private mutating func array(depth: Int) -> JSONValue? {
+        index += 1
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        if current == UInt8(ascii: "]") {
+            index += 1
+            return .array(elements)
+        }
+        while true {
+            guard let element = value(depth: depth) else { return nil }
+            elements.append(element)
+            skipWhitespace()
+            guard let c = current else { return nil }
+            index += 1
+            if c == UInt8(ascii: "]") { return .array(elements) }
+            guard c == UInt8(ascii: ",") else { return nil }
+        }
+    }
+
+    private mutating func string() -> String? {
+        index += 1
+        var scalars = String.UnicodeScalarView()
+        var raw: [UInt8] = []
+        func flush() -> Bool {
+            guard let text = String(validating: raw, as: UTF8.self) else { return false }
+            scalars.append(contentsOf: text.unicodeScalars)
+            raw.removeAll(keepingCapacity: true)
+            return true
+        }
+        while let c = current {
+            index += 1
+            switch c {
+            case UInt8(ascii: "\""):
+                return flush() ? String(scalars) : nil
+            case UInt8(ascii: "\\"):
+                guard flush(), let escaped = current else { return nil }
+                index += 1
+                switch escaped {
+                case UInt8(ascii: "\""): scalars.append("\"")
+                case UInt8(ascii: "\\"): scalars.append("\\")
+                case UInt8(ascii: "/"): scalars.append("/")
+                case UInt8(ascii: "b"): scalars.append("\u{08}")
+                case UInt8(ascii: "f"): scalars.append("\u{0C}")
+                case UInt8(ascii: "n"): scalars.append("\n")
+                case UInt8(ascii: "r"): scalars.append("\r")
+                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "u"):
+                    guard let scalar = unicodeEscape() else { return nil }
+                    scalars.append(scalar)
+                default: return nil
+                }
+            case 0x00..<0x20:
+                return nil
+            default:
+                raw.append(c)
+            }
+        }
+        return nil
+    }
+
+    /// The scalar of a `\uXXXX` escape (the `\u` already read), joining surrogate pairs.
+    private mutating func unicodeEscape() -> Unicode.Scalar? {
+        guard let high = hex4() else { return nil }
+        if (0xD800..<0xDC00).contains(high) {
+            guard consume("\\u"), let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
+            return Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+        }
+        return Unicode.Scalar(high)
+    }
+
+    private mutating func hex4() -> UInt32? {
+        guard index + 4 <= bytes.count else { return nil }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            guard let digit = Character(Unicode.Scalar(bytes[index])).hexDigitValue else { return nil }
+            value = value * 16 + UInt32(digit)
+            index += 1
+        }
+        return value
+    }
+
+    /// A number literal: an integer when it has no fraction or exponent and fits `Int64`, otherwise a double.
+    private mutating func number() -> JSONValue? {
+        let start = index
+        func digits() -> Int {
+            let from = index
+            while let c = current, c >= 0x30, c <= 0x39 { index += 1 }
+            return index - from
+        }
+        if current == UInt8(ascii: "-") { index += 1 }
+        if current == UInt8(ascii: "0") {
+            index += 1
+        } else if digits() == 0 {
+            return nil
+        }
+        var integral = true
+        if current == UInt8(ascii: ".") {
+            index += 1
+            integral = false
+            guard digits() > 0 else { return nil }
+        }
+        if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
+            index += 1
+            integral = false
+            if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { return nil }
+        }
+        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        if integral, let integer = Int64(text) { return .int(integer) }
+        return Double(text).map(JSONValue.double)
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// The AMQP header names the worker stamps on retried and dead-lettered messages, in one place.
+public enum SyncHeaders {
+    public static let errorClass = "x-hipcall-error-class"
+    public static let error = "x-hipcall-error"
+    public static let status = "x-hipcall-status"
+    public static let attempts = "x-hipcall-attempts"
+    public static let firstFailedAt = "x-hipcall-first-failed-at"
+    public static let lastFailedAt = "x-hipcall-last-failed-at"
+
+    /// The longest `x-hipcall-error` value, in UTF-8 bytes.
+    public static let maxErrorBytes = 1024
+
+    /// The headers describing a failure: class, message (≤ 1 KiB, cut on a character boundary),
+    /// status if any, attempts so far, and the first and last failure times (RFC 3339, UTC).
+    public static func failureHeaders(
+        for failure: SyncFailure, attempts: Int, firstFailedAt: Date, lastFailedAt: Date
+    ) -> [String: String] {
+        var headers = [
+            errorClass: failure.errorClass,
+            error: failure.message.truncatedToUTF8(maxBytes: maxErrorBytes),
+            self.attempts: String(attempts),
+            self.firstFailedAt: firstFailedAt.formatted(.iso8601),
+            self.lastFailedAt: lastFailedAt.formatted(.iso8601),
+        ]
+        if let code = failure.status { headers[status] = String(code) }
+        return headers
+    }
+
+    /// The attempts already made, read from an `x-hipcall-attempts` value; 0 when absent or unreadable.
+    public static func attempts(fromHeader value: String?) -> Int {
+        guard let value, let count = Int(value.trimmingCharacters(in: .whitespaces)), count > 0 else { return 0 }
+        return count
+    }
+}

@@ -1,0 +1,184 @@
+import Testing
+@testable import HipcallSync
+
+private let key = SyncKey(resource: .companies, externalID: "ERP-1")
+
+/// Runs coalescer scenarios with a gate-held lock so that the queue order is deterministic.
+private struct Harness {
+    let lock = KeyedLock()
+    let coalescer: Coalescer
+    let applied = Recorder<String>()
+
+    init(enabled: Bool = true) {
+        coalescer = Coalescer(lock: lock, enabled: enabled)
+    }
+
+    func submit(_ event: SyncEvent, failing failure: SyncFailure? = nil) async -> CoalescingOutcome {
+        await coalescer.submit(event) { (event: SyncEvent) throws(SyncFailure) in
+            await applied.append(event.eventID)
+            if let failure { throw failure }
+        }
+    }
+
+    /// Starts `event` in a task and waits until it is queued behind the lock.
+    func enqueue(_ event: SyncEvent, failing failure: SyncFailure? = nil) async -> Task<CoalescingOutcome, Never> {
+        let before = lock.waitingCount(for: key)
+        let task = Task { await submit(event, failing: failure) }
+        _ = await eventually { lock.waitingCount(for: key) == before + 1 }
+        return task
+    }
+
+    /// Holds the key from outside until the returned gate opens.
+    func hold() async -> (Gate, Task<Void, Never>) {
+        let gate = Gate()
+        let before = lock.waitingCount(for: key)
+        let wasHeld = lock.isHeld(key)
+        let task = Task { await lock.withLock(keys: [key]) { await gate.wait() } }
+        _ = await eventually { wasHeld ? lock.waitingCount(for: key) == before + 1 : lock.isHeld(key) }
+        return (gate, task)
+    }
+}
+
+@Suite struct CoalescerTests {
+    @Test func eventsWithoutContentionAreApplied() async {
+        let h = Harness()
+        #expect(await h.submit(makeEvent(id: "e1", at: 1)) == .applied(supersededEventIDs: []))
+        #expect(await h.submit(makeEvent(id: "e2", at: 2)) == .applied(supersededEventIDs: []))
+        #expect(await h.applied.items == ["e1", "e2"])
+    }
+
+    @Test func olderOrSameEventAfterAnAppliedOneIsStale() async {
+        let h = Harness()
+        _ = await h.submit(makeEvent(id: "e2", at: 20))
+        #expect(await h.submit(makeEvent(id: "e1", at: 10)) == .stale)
+        #expect(await h.submit(makeEvent(id: "e2", at: 20)) == .stale)
+        #expect(await h.submit(makeEvent(id: "other", at: 20)) == .applied(supersededEventIDs: []))
+        #expect(await h.applied.items == ["e2", "other"])
+        #expect(CoalescingOutcome.stale.shouldAck)
+    }
+
+    @Test func otherKeysAreNotStale() async {
+        let h = Harness()
+        _ = await h.submit(makeEvent(id: "e2", at: 20))
+        #expect(await h.submit(makeEvent(id: "e1", externalID: "ERP-2", at: 10)) == .applied(supersededEventIDs: []))
+    }
+
+    @Test func waitingEventsCollapseIntoTheNewest() async {
+        let h = Harness()
+        let (gate, holder) = await h.hold()
+        let first = await h.enqueue(makeEvent(id: "A", at: 1))
+        let newest = await h.enqueue(makeEvent(id: "B", at: 3))
+        let late = await h.enqueue(makeEvent(id: "C", at: 2))
+        await gate.open()
+        await holder.value
+        #expect(await first.value == .coalesced(intoEventID: "B", failure: nil))
+        #expect(await newest.value == .applied(supersededEventIDs: ["A"]))
+        #expect(await late.value == .stale)
+        #expect(await h.applied.items == ["B"])
+        #expect(await first.value.shouldAck)
+        #expect(await h.coalescer.pendingCount == 0)
+    }
+
+    @Test func tiesAreBrokenByArrivalOrder() async {
+        let h = Harness()
+        let (gate, holder) = await h.hold()
+        let first = await h.enqueue(makeEvent(id: "A", at: 5))
+        let second = await h.enqueue(makeEvent(id: "B", at: 5))
+        await gate.open()
+        await holder.value
+        #expect(await first.value == .coalesced(intoEventID: "B", failure: nil))
+        #expect(await second.value == .applied(supersededEventIDs: ["A"]))
+    }
+
+    @Test func aFailedWinnerFailsItsFollowersAndIsNotRemembered() async {
+        let h = Harness()
+        let failure = SyncFailure.transient(reason: "HTTP 503", status: 503)
+        let (gate, holder) = await h.hold()
+        let first = await h.enqueue(makeEvent(id: "A", at: 1))
+        let newest = await h.enqueue(makeEvent(id: "B", at: 3), failing: failure)
+        await gate.open()
+        await holder.value
+        #expect(await first.value == .coalesced(intoEventID: "B", failure: failure))
+        #expect(await newest.value == .failed(failure, supersededEventIDs: ["A"]))
+        #expect(await !first.value.shouldAck)
+        #expect(await !newest.value.shouldAck)
+        // Nothing was applied successfully, so an older event is not stale.
+        #expect(await h.submit(makeEvent(id: "A", at: 1)) == .applied(supersededEventIDs: []))
+    }
+
+    @Test func followersMoveAlongWhenTheWinnerStepsAsideToo() async {
+        let h = Harness()
+        let (gate, holder) = await h.hold()
+        let first = await h.enqueue(makeEvent(id: "A", at: 1))
+        let (secondGate, secondHolder) = await h.hold()
+        let middle = await h.enqueue(makeEvent(id: "B", at: 2))
+        await gate.open()
+        await holder.value
+        // A stepped aside for B; now, while the outside holder has the key, C arrives.
+        #expect(await eventually { await h.coalescer.pendingCount == 1 })
+        let newest = await h.enqueue(makeEvent(id: "C", at: 3))
+        await secondGate.open()
+        await secondHolder.value
+        #expect(await first.value == .coalesced(intoEventID: "C", failure: nil))
+        #expect(await middle.value == .coalesced(intoEventID: "C", failure: nil))
+        #expect(await newest.value == .applied(supersededEventIDs: ["A", "B"]))
+        #expect(await h.applied.items == ["C"])
+    }
+
+    @Test func followersOfAStaleWinnerAreStaleToo() async {
+        let h = Harness()
+        _ = await h.submit(makeEvent(id: "W", at: 5))
+        let (gate, holder) = await h.hold()
+        let first = await h.enqueue(makeEvent(id: "A", at: 5))
+        let redelivered = await h.enqueue(makeEvent(id: "W", at: 5))
+        await gate.open()
+        await holder.value
+        let finished = Recorder<CoalescingOutcome>()
+        Task { await finished.append(await first.value) }
+        #expect(await eventually { await finished.items == [.stale] })
+        #expect(await redelivered.value == .stale)
+        #expect(await h.applied.items == ["W"])
+    }
+
+    @Test func reKeyEventsAreNeverAbsorbed() async {
+        let h = Harness()
+        let (gate, holder) = await h.hold()
+        let rekey = await h.enqueue(makeEvent(id: "R", at: 1, previous: "OLD-1"))
+        let newer = await h.enqueue(makeEvent(id: "B", at: 2))
+        await gate.open()
+        await holder.value
+        #expect(await rekey.value == .applied(supersededEventIDs: []))
+        #expect(await newer.value == .applied(supersededEventIDs: []))
+        #expect(await h.applied.items == ["R", "B"])
+    }
+
+    @Test func baselineModeAppliesEverythingInOrder() async {
+        let h = Harness(enabled: false)
+        let (gate, holder) = await h.hold()
+        let first = await h.enqueue(makeEvent(id: "A", at: 1))
+        let newest = await h.enqueue(makeEvent(id: "B", at: 3))
+        await gate.open()
+        await holder.value
+        #expect(await first.value == .applied(supersededEventIDs: []))
+        #expect(await newest.value == .applied(supersededEventIDs: []))
+        #expect(await h.submit(makeEvent(id: "A", at: 1)) == .applied(supersededEventIDs: []))
+        #expect(await h.applied.items == ["A", "B", "A"])
+    }
+
+    @Test func manyConcurrentEventsEachGetExactlyOneOutcome() async {
+        let h = Harness()
+        let outcomes = await withTaskGroup(of: CoalescingOutcome.self) { group in
+            for index in 0..<200 {
+                group.addTask { await h.submit(makeEvent(id: "e\(index)", externalID: "K\(index % 5)", at: Double(index % 17))) }
+            }
+            return await group.reduce(into: [CoalescingOutcome]()) { $0.append($1) }
+        }
+        #expect(outcomes.count == 200)
+        #expect(outcomes.allSatisfy { $0.shouldAck })
+        let appliedCount = await h.applied.items.count
+        let reported = outcomes.filter { if case .applied = $0 { true } else { false } }.count
+        #expect(appliedCount == reported)
+        #expect(await h.coalescer.pendingCount == 0)
+        #expect(h.lock.waiterCount == 0)
+    }
+}
