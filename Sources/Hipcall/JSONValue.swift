@@ -53,6 +53,15 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
+    /// The number inside as a `Double`, if this is an integer or a floating-point number.
+    public var numberValue: Double? {
+        switch self {
+        case .int(let value): Double(value)
+        case .double(let value): value
+        default: nil
+        }
+    }
+
     /// The members, if this is an object.
     public var objectValue: [String: JSONValue]? {
         if case .object(let value) = self { return value }

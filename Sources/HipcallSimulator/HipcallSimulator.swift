@@ -1,2 +1,117 @@
-/// Hipcall simulator.
-enum HipcallSimulatorNamespace {}
+import Hipcall
+import Hummingbird
+import Logging
+import NIOCore
+
+/// A stand-in for Hipcall's v3 API (companies, contacts, auth, rate limit) with fault
+/// injection and `/_sim/` introspection, served by Hummingbird.
+public final class HipcallSimulator: Sendable {
+    /// The configuration it was started with (faults and rate limit may since have changed).
+    public let configuration: SimulatorConfiguration
+    let engine: SimulatorEngine
+    private let logger: Logger
+
+    public init(configuration: SimulatorConfiguration, logger: Logger = Logger(label: "hipcall-simulator")) {
+        self.configuration = configuration
+        self.engine = SimulatorEngine(configuration: configuration)
+        self.logger = logger
+    }
+
+    /// Serves until the task is cancelled; `onListening` gets the bound port once it listens.
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try await application(onListening: onListening).run()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then shuts down gracefully.
+    public func runUntilSignalled(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try await application(onListening: onListening).runService()
+    }
+
+    private func application(onListening: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
+        Application(
+            responder: SimulatorResponder(engine: engine, introspection: IntrospectionHandler(engine: engine)),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+    }
+
+    /// Starts a simulator in this process (use port 0 for a free port) and returns once it listens.
+    public static func start(_ configuration: SimulatorConfiguration) async throws -> RunningSimulator {
+        let simulator = HipcallSimulator(configuration: configuration)
+        let (ports, continuation) = AsyncStream.makeStream(of: Result<Int, any Error>.self)
+        let task = Task {
+            do {
+                try await simulator.run { continuation.yield(.success($0)) }
+                continuation.finish()
+            } catch {
+                continuation.yield(.failure(error))
+            }
+        }
+        for await result in ports {
+            return RunningSimulator(simulator: simulator, host: configuration.host, port: try result.get(), task: task)
+        }
+        throw CancellationError()
+    }
+
+    // MARK: Run-time control (the same as the `/_sim/` endpoints)
+
+    /// The faults now injected.
+    public var faults: SimulatorFaults {
+        get { engine.faults.withLockedValue { $0 } }
+        set { engine.faults.withLockedValue { $0 = newValue } }
+    }
+
+    /// Requests per token per minute; 0 turns the limit off. Setting it restarts every window.
+    public var rateLimitPerMinute: Int {
+        get { engine.store.ratePerMinute }
+        set { engine.store.ratePerMinute = newValue }
+    }
+
+    /// Counts of the API requests answered so far.
+    public var stats: SimulatorStats { engine.counter.snapshot }
+
+    /// Adds an empty account for `token`; returns `false` if it already exists.
+    @discardableResult
+    public func addAccount(token: String) -> Bool { engine.store.addAccount(token: token) }
+
+    /// An account's companies and contacts as `HipcallRecord`s, oldest first; `nil` for an unknown token.
+    public func records(token: String) -> (companies: [HipcallRecord], contacts: [HipcallRecord])? {
+        guard let dump = engine.store.dump(token: token) else { return nil }
+        let convert = { (record: SimulatedRecord) in HipcallRecord(id: record.id, fields: record.fields) }
+        return (dump.companies.map(convert), dump.contacts.map(convert))
+    }
+
+    /// Empties every account, rate-limit window and count.
+    public func reset() {
+        engine.store.reset()
+        engine.counter.reset()
+    }
+}
+
+/// A simulator serving in this process, e.g. for a test; `stop()` it when done.
+public struct RunningSimulator: Sendable {
+    /// The simulator, for run-time control and introspection.
+    public let simulator: HipcallSimulator
+    /// The interface it listens on.
+    public let host: String
+    /// The port it is bound to.
+    public let port: Int
+    private let task: Task<Void, Never>
+
+    init(simulator: HipcallSimulator, host: String, port: Int, task: Task<Void, Never>) {
+        self.simulator = simulator
+        self.host = host
+        self.port = port
+        self.task = task
+    }
+
+    /// `http://host:port`, the base URL for `HipcallConfiguration`.
+    public var baseURL: String { "http://\(host):\(port)" }
+
+    /// Stops serving and waits until the server has shut down.
+    public func stop() async {
+        task.cancel()
+        await task.value
+    }
+}

@@ -1,7 +1,91 @@
 import ArgumentParser
+import Foundation
+import HipcallSimulator
+import Logging
 
-/// Serves the Hipcall simulator (work in progress on the `hipcall` branch).
+/// `hipcall-sync simulator`: serves the Hipcall API simulator until SIGINT or SIGTERM.
 struct SimulatorCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "simulator", abstract: "Serve the Hipcall API simulator.")
-    func run() async throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "simulator",
+        abstract: "Serve a Hipcall v3 API simulator (companies, contacts, auth, rate limit, faults).",
+        discussion: """
+            API under /api/v3 as documented by Hipcall; test hooks (no auth) under /_sim/: \
+            GET /_sim/stats, POST /_sim/reset, GET /_sim/accounts/{token}/records, PUT /_sim/accounts/{token}, \
+            GET|PUT /_sim/faults, GET|PUT /_sim/rate-limit.
+            """
+    )
+
+    @Option(help: "Interface to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 picks a free one). Default: $SIMULATOR_PORT or 8080.")
+    var port: Int?
+
+    @Option(name: .customLong("token"), help: "A bearer token; each one is a separate account. Repeatable. Default: $SIMULATOR_TOKENS (comma-separated) or sim-token.")
+    var tokens: [String] = []
+
+    @Option(help: "Requests per token per minute; 0 turns the limit off.")
+    var rateLimit = 60
+
+    @Option(help: "Latency added to every API answer, in milliseconds.")
+    var latencyMs = 0
+
+    @Option(help: "Up to this many more milliseconds of random latency.")
+    var jitterMs = 0
+
+    @Option(help: "Share (0 to 1) of API requests answered 500, 502 or 503.")
+    var errorRate = 0.0
+
+    @Option(help: "Share (0 to 1) of API requests held for --stall-seconds, then answered 504.")
+    var stallRate = 0.0
+
+    @Option(help: "How long a stalled request is held, in seconds.")
+    var stallSeconds = 30.0
+
+    @Option(name: .customLong("custom-field"), help: "A contact custom_fields slug the accounts accept. Repeatable.")
+    var customFields: [String] = []
+
+    @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).")
+    var logLevel = "warning"
+
+    func validate() throws {
+        guard (0...1).contains(errorRate), (0...1).contains(stallRate) else {
+            throw ValidationError("--error-rate and --stall-rate must be between 0 and 1")
+        }
+        guard rateLimit >= 0, latencyMs >= 0, jitterMs >= 0, stallSeconds >= 0 else {
+            throw ValidationError("--rate-limit, --latency-ms, --jitter-ms and --stall-seconds must not be negative")
+        }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let port = try port ?? environment["SIMULATOR_PORT"].map { value in
+            guard let port = Int(value) else { throw ValidationError("SIMULATOR_PORT is not a number") }
+            return port
+        } ?? 8080
+        var tokens = self.tokens
+        if tokens.isEmpty {
+            tokens = (environment["SIMULATOR_TOKENS"] ?? "").split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        if tokens.isEmpty { tokens = ["sim-token"] }
+
+        var logger = Logger(label: "hipcall-simulator")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
+        let configuration = SimulatorConfiguration(
+            host: host,
+            port: port,
+            tokens: tokens,
+            rateLimitPerMinute: rateLimit,
+            faults: SimulatorFaults(latencyMs: latencyMs, jitterMs: jitterMs, errorRate: errorRate, stallRate: stallRate, stallSeconds: stallSeconds),
+            customFieldSlugs: Set(customFields)
+        )
+        let simulator = HipcallSimulator(configuration: configuration, logger: logger)
+        let shownTokens = tokens.map { String($0.prefix(4)) + "…" }.joined(separator: ", ")
+        let host = self.host
+        try await simulator.runUntilSignalled { boundPort in
+            let line = "Hipcall simulator listening on http://\(host):\(boundPort)/api/v3 (accounts: \(shownTokens); rate limit \(configuration.rateLimitPerMinute)/min)\n"
+            FileHandle.standardOutput.write(Data(line.utf8))
+        }
+    }
 }
