@@ -211,7 +211,7 @@ final class ConnectionCore: @unchecked Sendable {
         expecting replies: [amqp_method_number_t], complete: @escaping (Result<RPCReply, AMQPError>) -> Void
     ) {
         guard let state else { return complete(.failure(AMQPError(.connectionClosed, message: "connection closed"))) }
-        let status = amqp_send_method(state, channel.id, id, &method)
+        let status = withUnsafeMutablePointer(to: &method) { amqp_send_method(state, channel.id, id, $0) }
         guard status == AMQP_STATUS_OK.rawValue else {
             let error = AMQPError.library(status, context: "sending a method on channel \(channel.id)")
             markBroken(error)
@@ -230,7 +230,7 @@ final class ConnectionCore: @unchecked Sendable {
     @discardableResult
     func sendOneWay<Method>(channel: UInt16, method id: amqp_method_number_t, _ method: inout Method) -> Int32 {
         guard let state else { return AMQP_STATUS_CONNECTION_CLOSED.rawValue }
-        return amqp_send_method(state, channel, id, &method)
+        return withUnsafeMutablePointer(to: &method) { amqp_send_method(state, channel, id, $0) }
     }
 }
 

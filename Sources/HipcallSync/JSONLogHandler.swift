@@ -27,7 +27,7 @@ public struct JSONLogHandler: LogHandler {
         if let extra = event.metadata {
             for (key, value) in extra { fields[key] = "\(value)" }
         }
-        fields["time"] = Date().formatted(.iso8601.time(includingFractionalSeconds: true).year().month().day())
+        fields["time"] = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date())
         fields["level"] = event.level.rawValue
         fields["label"] = label
         fields["message"] = "\(event.message)"

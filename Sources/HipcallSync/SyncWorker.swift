@@ -2,6 +2,7 @@ import AMQPClient
 import Hipcall
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The sync worker as a swift-service-lifecycle `Service`: declares the topology, consumes the
 /// work queue with a bounded number of deliveries in flight, and reconnects with backoff when
@@ -16,6 +17,7 @@ public final class SyncWorker: Service, Sendable {
     let authGate = AuthGate()
     private let handler: DeliveryHandler
     private let publisher: ReliablePublisher
+    private let inFlight = Atomic<Int>(0)
 
     public init(configuration: WorkerConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -67,7 +69,6 @@ public final class SyncWorker: Service, Sendable {
         let consumer = try await channel.consume(queue: configuration.topology.workQueue)
         logger.info(
             "consuming", metadata: ["queue": "\(configuration.topology.workQueue)", "broker": "\(configuration.amqp)"])
-        defer { metrics.inFlight(0) }
         let result: Result<Void, any Error> = await withTaskGroup(of: Child.self) { group in
             group.addTask {
                 // Stop taking deliveries as soon as shutdown begins; the stream then ends.
@@ -87,9 +88,10 @@ public final class SyncWorker: Service, Sendable {
                         if child == .delivery { running -= 1 }
                     }
                     running += 1
-                    metrics.inFlight(running)
+                    metrics.inFlight(inFlight.add(1, ordering: .relaxed).newValue)
                     group.addTask {
                         await self.handler.handle(delivery)
+                        self.metrics.inFlight(self.inFlight.subtract(1, ordering: .relaxed).newValue)
                         return .delivery
                     }
                 }

@@ -1,5 +1,6 @@
 import AMQPClient
 import ArgumentParser
+import HipcallSync
 
 /// Where the broker is: shared by every command that talks to RabbitMQ.
 struct BrokerOptions: ParsableArguments {
