@@ -91,6 +91,10 @@ let package = Package(
             dependencies: ["HipcallSync"]
         ),
         .testTarget(
+            name: "HipcallSyncIntegrationTests",
+            dependencies: ["AMQPClient", "Hipcall", "HipcallSimulator", "HipcallSync"]
+        ),
+        .testTarget(
             name: "AMQPClientTests",
             dependencies: ["AMQPClient"]
         ),

@@ -1,0 +1,185 @@
+import AMQPClient
+import Foundation
+import Hipcall
+import HipcallSimulator
+import HipcallSync
+
+/// One isolated world for an integration test: a simulator in this process, broker objects
+/// under a unique prefix on the real test broker, and `hipcall-sync` worker processes started
+/// from the built binary. `stop()` ends the workers and deletes the broker objects.
+final class SyncTestEnvironment: @unchecked Sendable {
+    let simulator: RunningSimulator
+    let token: String
+    let topology: SyncTopology
+    let connection: AMQPConnection
+    let channel: AMQPChannel
+    private var workers: [WorkerProcess] = []
+
+    /// The built `hipcall-sync` binary (`ops/test` builds it before the tests run).
+    static var binary: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/hipcall-sync")
+    }
+
+    static var amqpURL: String {
+        ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/%2F"
+    }
+
+    init(faults: SimulatorFaults = SimulatorFaults(), rateLimitPerMinute: Int = 0, retryDelays: [Duration] = [.milliseconds(300), .milliseconds(600)]) async throws {
+        let id = UUID().uuidString.prefix(8).lowercased()
+        token = "token-\(id)"
+        simulator = try await HipcallSimulator.start(
+            SimulatorConfiguration(port: 0, tokens: [token], rateLimitPerMinute: rateLimitPerMinute, faults: faults))
+        topology = SyncTopology(
+            eventsExchange: "test.\(id).events", prefix: "test.\(id)", syncedExchange: "test.\(id).synced", retryDelays: retryDelays)
+        connection = try await AMQPConnection.connect(url: Self.amqpURL)
+        channel = try await connection.openChannel()
+        try await topology.declare(on: channel)
+        try await channel.enableConfirms()
+    }
+
+    /// Starts a worker process against this world's simulator and queues.
+    @discardableResult
+    func startWorker(_ arguments: [String] = [], token: String? = nil) throws -> WorkerProcess {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments =
+            [
+                "worker", "--amqp-url", Self.amqpURL, "--hipcall-base-url", simulator.baseURL, "--metrics-port", "0",
+                "--events-exchange", topology.eventsExchange, "--queue-prefix", topology.prefix,
+                "--synced-exchange", topology.syncedExchange,
+                "--retry-steps", topology.retryDelays.map { "\($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)ms" }.joined(separator: ","),
+                "--log-level", "warning", "--shutdown-grace", "5s",
+            ] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["HIPCALL_TOKEN"] = token ?? self.token
+        environment["HIPCALL_TOKEN_FILE"] = nil
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let worker = WorkerProcess(process: process)
+        workers.append(worker)
+        return worker
+    }
+
+    /// Publishes one event body (persistent, confirmed) to the events exchange.
+    func publish(_ routingKey: String, _ body: String, messageID: String? = nil) async throws {
+        try await publish(routingKey, bytes: Array(body.utf8), messageID: messageID)
+    }
+
+    func publish(_ routingKey: String, bytes: [UInt8], messageID: String? = nil) async throws {
+        let outcome = try await channel.publish(
+            exchange: topology.eventsExchange, routingKey: routingKey, body: bytes,
+            properties: AMQPProperties(contentType: "application/json", persistent: true, messageID: messageID), mandatory: true)
+        precondition(outcome == .confirmed, "publish was \(outcome)")
+    }
+
+    /// A JSON event body following the contract.
+    static func event(
+        id: String = UUID().uuidString, at time: String = "2026-11-25T10:00:00Z", externalID: String, previous: String? = nil,
+        data: String
+    ) -> String {
+        var body = #"{"event_id":"\#(id)","occurred_at":"\#(time)","external_id":"\#(externalID)","data":\#(data)"#
+        if let previous { body += #","previous_external_id":"\#(previous)""# }
+        return body + "}"
+    }
+
+    /// This world's records in the simulator.
+    var records: (companies: [HipcallRecord], contacts: [HipcallRecord]) {
+        simulator.simulator.records(token: token) ?? ([], [])
+    }
+
+    /// How many messages wait in a queue.
+    func depth(_ queue: String) async throws -> UInt32 {
+        try await connection.openChannel().declareQueue(queue, passive: true).messageCount
+    }
+
+    /// Whether the work and retry queues are empty and nothing is in flight (no unacked messages).
+    func drained() async throws -> Bool {
+        let probe = try await connection.openChannel()
+        defer { Task { try? await probe.close() } }
+        for queue in topology.queues.map(\.name) where queue != topology.deadLetterQueue {
+            if try await probe.declareQueue(queue, passive: true).messageCount > 0 { return false }
+        }
+        let unacked = try await unackedCount()
+        return unacked == 0
+    }
+
+    /// Unacked messages on the work queue, from rabbitmqctl.
+    private func unackedCount() async throws -> Int {
+        try await Task.sleep(for: .zero)
+        let output = try Self.rabbitmqctl(["list_queues", "name", "messages_unacknowledged", "--no-table-headers"])
+        for line in output.split(separator: "\n") {
+            let fields = line.split(whereSeparator: { $0 == "\t" || $0 == " " })
+            if fields.count == 2, fields[0] == topology.workQueue { return Int(fields[1]) ?? 0 }
+        }
+        return 0
+    }
+
+    /// Takes every dead letter (acking them).
+    func takeDeadLetters() async throws -> [AMQPDelivery] {
+        var letters: [AMQPDelivery] = []
+        while let message = try await channel.get(queue: topology.deadLetterQueue) {
+            letters.append(message.delivery)
+            try message.delivery.ack()
+        }
+        return letters
+    }
+
+    /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+    func waitUntil(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return try await condition()
+    }
+
+    /// Stops the workers and removes the broker objects.
+    func stop() async {
+        for worker in workers { worker.kill() }
+        for queue in topology.queues { _ = try? await connection.openChannel().deleteQueue(queue.name) }
+        for exchange in [topology.eventsExchange, topology.deadLetterExchange, topology.syncedExchange] {
+            try? await connection.openChannel().deleteExchange(exchange)
+        }
+        await connection.close()
+        await simulator.stop()
+    }
+
+    static func rabbitmqctl(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/rabbitmqctl")
+        process.arguments = ["-q"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// A running `hipcall-sync worker` process.
+struct WorkerProcess: Sendable {
+    let process: Process
+
+    /// SIGKILL: no goodbye, as in a crash.
+    func kill() {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM, then waits for the process to exit; returns its exit status.
+    @discardableResult
+    func terminate() -> Int32 {
+        guard process.isRunning else { return process.terminationStatus }
+        process.terminate()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+extension Process: @retroactive @unchecked Sendable {}
