@@ -36,7 +36,9 @@ public enum PathSegment {
                 bytes.append(byte)
             }
         }
-        return String(validating: bytes, as: UTF8.self)
+        let text = String(decoding: bytes, as: UTF8.self)
+        // Invalid UTF-8 is repaired with U+FFFD by `String(decoding:)`; refuse it instead.
+        return text.utf8.elementsEqual(bytes) ? text : nil
     }
 
     private static func isUnreserved(_ byte: UInt8) -> Bool {

@@ -43,11 +43,11 @@ struct FieldValidator: Sendable {
     private func validate(_ field: String, _ value: JSONValue, kind: FieldKind, resource: HipcallResource, mode: WriteMode, into result: inout ValidatedWrite) {
         switch kind {
         case .requiredText:
-            guard case .string(let text) = value else {
-                return value.isNull ? result.fail(field, "can't be blank") : result.fail(field, "is invalid")
+            switch value {
+            case .string(let text) where !text.allSatisfy(\.isWhitespace): result.changes[field] = value
+            case .string, .null: result.fail(field, "can't be blank")
+            default: result.fail(field, "is invalid")
             }
-            if text.allSatisfy(\.isWhitespace) { return result.fail(field, "can't be blank") }
-            result.changes[field] = value
         case .text:
             switch value {
             case .null, .string(""): result.changes[field] = .null

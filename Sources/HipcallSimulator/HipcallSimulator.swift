@@ -5,6 +5,12 @@ import NIOCore
 
 /// A stand-in for Hipcall's v3 API (companies, contacts, auth, rate limit) with fault
 /// injection and `/_sim/` introspection, served by Hummingbird.
+///
+/// Where the documentation is silent, the simulator chooses (and the contract tests accept
+/// any 2xx): adding a phone or email answers 201 with the record, removing one 200 with the
+/// record; unknown body fields are ignored; a 401 carries no `x-ratelimit-*` headers (no
+/// known token), nor does any answer when the limit is 0 (off); a stalled request is
+/// answered 504 after `stallSeconds` and, like an injected 5xx, changes nothing.
 public final class HipcallSimulator: Sendable {
     /// The configuration it was started with (faults and rate limit may since have changed).
     public let configuration: SimulatorConfiguration

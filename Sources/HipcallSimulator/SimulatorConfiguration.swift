@@ -31,7 +31,7 @@ public struct SimulatorConfiguration: Sendable {
 }
 
 /// Faults injected into API requests (never into `/_sim/` ones).
-public struct SimulatorFaults: Sendable, Hashable, Codable {
+public struct SimulatorFaults: Sendable, Hashable {
     /// Added to every answer, in milliseconds.
     public var latencyMs: Int
     /// Up to this many more milliseconds, uniformly random.
@@ -51,13 +51,6 @@ public struct SimulatorFaults: Sendable, Hashable, Codable {
         self.stallSeconds = stallSeconds
     }
 
-    enum CodingKeys: String, CodingKey {
-        case latencyMs = "latency_ms"
-        case jitterMs = "jitter_ms"
-        case errorRate = "error_rate"
-        case stallRate = "stall_rate"
-        case stallSeconds = "stall_seconds"
-    }
 
     /// Whether any fault is switched on.
     var isActive: Bool { latencyMs > 0 || jitterMs > 0 || errorRate > 0 || stallRate > 0 }

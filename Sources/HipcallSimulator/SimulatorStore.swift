@@ -70,9 +70,6 @@ final class SimulatorStore: Sendable {
         }
     }
 
-    /// The configured tokens.
-    var tokens: [String] { state.withLockedValue { Array($0.accounts.keys) } }
-
     /// Empties every account and rate-limit window; accounts stay.
     func reset() {
         state.withLockedValue { state in

@@ -21,7 +21,10 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one). Default: $SIMULATOR_PORT or 8080.")
     var port: Int?
 
-    @Option(name: .customLong("token"), help: "A bearer token; each one is a separate account. Repeatable. Default: $SIMULATOR_TOKENS (comma-separated) or sim-token.")
+    @Option(
+        name: [.customLong("token"), .customLong("tokens")],
+        help: "Bearer tokens, one account each; repeatable or comma-separated. Default: $SIMULATOR_TOKENS (comma-separated) or sim-token."
+    )
     var tokens: [String] = []
 
     @Option(help: "Requests per token per minute; 0 turns the limit off.")
@@ -63,11 +66,11 @@ struct SimulatorCommand: AsyncParsableCommand {
             guard let port = Int(value) else { throw ValidationError("SIMULATOR_PORT is not a number") }
             return port
         } ?? 8080
-        var tokens = self.tokens
-        if tokens.isEmpty {
-            tokens = (environment["SIMULATOR_TOKENS"] ?? "").split(separator: ",")
-                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let commaSeparated = { (values: [String]) in
+            values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
+        var tokens = commaSeparated(self.tokens)
+        if tokens.isEmpty { tokens = commaSeparated([environment["SIMULATOR_TOKENS"] ?? ""]) }
         if tokens.isEmpty { tokens = ["sim-token"] }
 
         var logger = Logger(label: "hipcall-simulator")

@@ -70,6 +70,10 @@ import Testing
             #expect(error.isExternalIDTaken)
             #expect(!error.isRetryable)
             #expect(error.rateLimit != nil)
+            #expect(error.route == HipcallRoute(method: "POST", template: "/companies"))
+            #expect(!error.description.contains("\n"))
+            #expect(error.description.contains("POST /companies") && error.description.contains("422"))
+            #expect(error.description.contains("external_id has already been taken"))
         }
     }
 

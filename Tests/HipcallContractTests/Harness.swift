@@ -56,11 +56,20 @@ struct Harness: Sendable {
     ) async throws -> Result {
         let harness: Harness
         if Target.isReal, let baseURL = Target.realBaseURL {
+            // One test at a time, each starting with enough of the shared budget left.
+            await RealAccountGate.shared.acquire()
             let configuration = try HipcallConfiguration.fromEnvironment(baseURL: baseURL)
             harness = Harness(
                 client: HipcallClient(configuration: Self.timed(configuration, requestTimeout)),
                 simulator: nil, token: configuration.token, otherToken: ""
             )
+            do {
+                try await RealAccountGate.waitForBudget(harness.client)
+            } catch {
+                try? await harness.client.shutdown()
+                await RealAccountGate.shared.release()
+                throw error
+            }
         } else {
             let token = "ct-\(UUID().uuidString)"
             let other = "ct-other-\(UUID().uuidString)"
@@ -70,16 +79,16 @@ struct Harness: Sendable {
             let configuration = HipcallConfiguration(baseURL: running.baseURL, token: token)
             harness = Harness(client: HipcallClient(configuration: Self.timed(configuration, requestTimeout)), simulator: running, token: token, otherToken: other)
         }
+        let outcome: Swift.Result<Result, any Error>
         do {
-            let result = try await body(harness)
-            try await harness.client.shutdown()
-            await harness.simulator?.stop()
-            return result
+            outcome = .success(try await body(harness))
         } catch {
-            try? await harness.client.shutdown()
-            await harness.simulator?.stop()
-            throw error
+            outcome = .failure(error)
         }
+        try? await harness.client.shutdown()
+        await harness.simulator?.stop()
+        if Target.isReal { await RealAccountGate.shared.release() }
+        return try outcome.get()
     }
 
     private static func timed(_ configuration: HipcallConfiguration, _ timeout: Duration) -> HipcallConfiguration {
@@ -106,3 +115,36 @@ func expectHipcallError<T>(
 
 /// Thrown when an expected error did not happen, to end the test.
 struct ExpectedFailure: Error {}
+
+/// Serialises tests against a real account and waits for its rate-limit window when the
+/// budget left could not cover a whole test (the racing test sends 21 requests).
+actor RealAccountGate {
+    static let shared = RealAccountGate()
+    /// Requests one test may need at most.
+    static let budgetPerTest = 40
+
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    /// Waits for this test's turn.
+    func acquire() async {
+        if busy {
+            await withCheckedContinuation { waiters.append($0) }
+        } else {
+            busy = true
+        }
+    }
+
+    /// Hands the turn to the next test.
+    func release() {
+        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+    }
+
+    /// Sleeps until the window resets if fewer than `budgetPerTest` requests are left.
+    static func waitForBudget(_ client: HipcallClient) async throws {
+        let probe = try await client.record(.companies, externalID: "budget-probe-\(Target.runID)")
+        guard let state = probe.rateLimit, state.remaining < budgetPerTest else { return }
+        let wait = max(0, Double(state.reset) - Date.now.timeIntervalSince1970) + 1
+        try await Task.sleep(for: .seconds(wait))
+    }
+}
