@@ -27,19 +27,21 @@ struct AckBatcher {
     }
 
     /// Decides what to send for the queued acks: at most one cumulative ack (`multiple`) covering
-    /// the settled prefix, plus single acks for tags beyond a gap.
+    /// the settled prefix, plus single acks for tags beyond a gap. The cumulative ack names the
+    /// highest tag acked in this flush, never one settled earlier: RabbitMQ refuses a `multiple`
+    /// ack whose own tag is no longer outstanding.
     mutating func flush() -> (cumulative: UInt64?, singles: [UInt64]) {
         guard !requested.isEmpty else { return (nil, []) }
         for tag in requested { mark(tag) }
         var prefix = 0
         while prefix < settled.count, settled[prefix] { prefix += 1 }
-        let cumulativeTag: UInt64? = prefix > 0 ? firstUnsettled + UInt64(prefix) - 1 : nil
-        let singles = requested.filter { tag in cumulativeTag.map { tag > $0 } ?? true }
-        let coversRequest = requested.contains { tag in cumulativeTag.map { tag <= $0 } ?? false }
+        let prefixEnd = firstUnsettled + UInt64(prefix)
+        let cumulative = requested.filter { $0 < prefixEnd }.max()
+        let singles = requested.filter { $0 >= prefixEnd }
         settled.removeFirst(prefix)
-        firstUnsettled += UInt64(prefix)
+        firstUnsettled = prefixEnd
         requested.removeAll(keepingCapacity: true)
-        return (coversRequest ? cumulativeTag : nil, singles)
+        return (cumulative, singles)
     }
 
     private mutating func mark(_ tag: UInt64) {

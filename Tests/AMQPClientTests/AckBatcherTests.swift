@@ -25,7 +25,20 @@ struct AckBatcherTests {
         #expect(flushed.singles == [3])
         batcher.requestAck(2)
         flushed = batcher.flush()
-        #expect(flushed.cumulative == 3)
+        #expect(flushed.cumulative == 2)
+        #expect(flushed.singles.isEmpty)
+    }
+
+    @Test("the cumulative ack never names a tag settled earlier (RabbitMQ would refuse it)")
+    func cumulativeNamesOutstandingTag() {
+        var batcher = AckBatcher()
+        for tag in 1...4 as ClosedRange<UInt64> { batcher.delivered(tag) }
+        batcher.settledSeparately(3)
+        batcher.settledSeparately(4)
+        batcher.requestAck(1)
+        batcher.requestAck(2)
+        let flushed = batcher.flush()
+        #expect(flushed.cumulative == 2)
         #expect(flushed.singles.isEmpty)
     }
 

@@ -17,8 +17,10 @@ struct RecoveryTests {
         }
         await connection.close()
 
+        var configuration = try TestBroker.configuration
+        configuration.connectionName = TestBroker.uniqueName("recovering-consumer")
         let consumer = AMQPReconnectingConsumer(
-            configuration: try TestBroker.configuration, queue: queue, prefetchCount: 20,
+            configuration: configuration, queue: queue, prefetchCount: 20,
             backoff: Backoff(initial: .milliseconds(50), maximum: .milliseconds(500)))
         var acked: [String: Int] = [:]
         var redeliveredAfterAck = 0
@@ -28,7 +30,7 @@ struct RecoveryTests {
             if acked[id] != nil { redeliveredAfterAck += delivery.redelivered ? 1 : 100 }
             if acked.count == total / 2 && !droppedConnections {
                 droppedConnections = true
-                #expect(try TestBroker.rabbitmqctl("close_all_connections", "test: broker drops connections") == 0)
+                #expect(try TestBroker.closeConnections(named: configuration.connectionName!) == 1)
             }
             do {
                 try delivery.ack()

@@ -21,17 +21,30 @@ enum TestBroker {
         "test.\(prefix).\(UUID().uuidString.prefix(8))"
     }
 
-    /// Runs `rabbitmqctl` against the test broker's node and returns its exit status.
-    @discardableResult
-    static func rabbitmqctl(_ arguments: String...) throws -> Int32 {
+    /// Runs `rabbitmqctl` against the test broker's node; returns its exit status and output.
+    static func rabbitmqctl(_ arguments: String...) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/rabbitmqctl")
         process.arguments = ["-q"] + arguments
-        process.standardOutput = FileHandle.nullDevice
+        let pipe = Pipe()
+        process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return process.terminationStatus
+        return (process.terminationStatus, output)
+    }
+
+    /// Has the broker close every connection whose client named itself `name` (and only those,
+    /// so tests running in parallel are not disturbed); returns how many it closed.
+    static func closeConnections(named name: String) throws -> Int {
+        let listing = try rabbitmqctl("list_connections", "pid", "client_properties").output
+        var closed = 0
+        for line in listing.split(separator: "\n") where line.contains(name) {
+            guard let pid = line.split(separator: "\t").first else { continue }
+            if try rabbitmqctl("close_connection", String(pid), "test: broker drops the connection").status == 0 { closed += 1 }
+        }
+        return closed
     }
 }
 

@@ -1,5 +1,8 @@
 import AMQPClient
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Hipcall
 import HipcallSimulator
 import HipcallSync
@@ -43,9 +46,11 @@ final class SyncTestEnvironment: @unchecked Sendable {
     func startWorker(_ arguments: [String] = [], token: String? = nil) throws -> WorkerProcess {
         let process = Process()
         process.executableURL = Self.binary
+        let metricsPort = try Self.freePort()
         process.arguments =
             [
-                "worker", "--amqp-url", Self.amqpURL, "--hipcall-base-url", simulator.baseURL, "--metrics-port", "0",
+                "worker", "--amqp-url", Self.amqpURL, "--hipcall-base-url", simulator.baseURL,
+                "--metrics-host", "127.0.0.1", "--metrics-port", "\(metricsPort)",
                 "--events-exchange", topology.eventsExchange, "--queue-prefix", topology.prefix,
                 "--synced-exchange", topology.syncedExchange,
                 "--retry-steps", topology.retryDelays.map { "\($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)ms" }.joined(separator: ","),
@@ -55,9 +60,15 @@ final class SyncTestEnvironment: @unchecked Sendable {
         environment["HIPCALL_TOKEN"] = token ?? self.token
         environment["HIPCALL_TOKEN_FILE"] = nil
         process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
+        // Never inherit the test runner's pipes: a worker that outlives a test would hold them open.
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("\(topology.prefix).worker\(workers.count).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
         try process.run()
-        let worker = WorkerProcess(process: process)
+        let worker = WorkerProcess(process: process, metricsPort: metricsPort)
         workers.append(worker)
         return worker
     }
@@ -94,28 +105,6 @@ final class SyncTestEnvironment: @unchecked Sendable {
         try await connection.openChannel().declareQueue(queue, passive: true).messageCount
     }
 
-    /// Whether the work and retry queues are empty and nothing is in flight (no unacked messages).
-    func drained() async throws -> Bool {
-        let probe = try await connection.openChannel()
-        defer { Task { try? await probe.close() } }
-        for queue in topology.queues.map(\.name) where queue != topology.deadLetterQueue {
-            if try await probe.declareQueue(queue, passive: true).messageCount > 0 { return false }
-        }
-        let unacked = try await unackedCount()
-        return unacked == 0
-    }
-
-    /// Unacked messages on the work queue, from rabbitmqctl.
-    private func unackedCount() async throws -> Int {
-        try await Task.sleep(for: .zero)
-        let output = try Self.rabbitmqctl(["list_queues", "name", "messages_unacknowledged", "--no-table-headers"])
-        for line in output.split(separator: "\n") {
-            let fields = line.split(whereSeparator: { $0 == "\t" || $0 == " " })
-            if fields.count == 2, fields[0] == topology.workQueue { return Int(fields[1]) ?? 0 }
-        }
-        return 0
-    }
-
     /// Takes every dead letter (acking them).
     func takeDeadLetters() async throws -> [AMQPDelivery] {
         var letters: [AMQPDelivery] = []
@@ -147,23 +136,70 @@ final class SyncTestEnvironment: @unchecked Sendable {
         await simulator.stop()
     }
 
-    static func rabbitmqctl(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/rabbitmqctl")
-        process.arguments = ["-q"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    /// The events settled (by any outcome except `retried`) by every worker started so far.
+    func settledEvents() async -> Int {
+        var total = 0
+        for worker in workers {
+            total += await worker.events(["created", "updated", "unchanged", "coalesced", "stale", "dead_lettered"])
+        }
+        return total
+    }
+
+    /// A TCP port nobody listens on right now.
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                guard bind(descriptor, socketAddress, length) == 0, getsockname(descriptor, socketAddress, &length) == 0 else {
+                    throw CocoaError(.fileReadUnknown)
+                }
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// Runs `body` in a fresh environment and always stops it afterwards, even when `body` throws.
+func withSyncEnvironment<T>(
+    faults: SimulatorFaults = SimulatorFaults(), rateLimitPerMinute: Int = 0,
+    _ body: (SyncTestEnvironment) async throws -> T
+) async throws -> T {
+    let world = try await SyncTestEnvironment(faults: faults, rateLimitPerMinute: rateLimitPerMinute)
+    do {
+        let result = try await body(world)
+        await world.stop()
+        return result
+    } catch {
+        await world.stop()
+        throw error
     }
 }
 
 /// A running `hipcall-sync worker` process.
 struct WorkerProcess: Sendable {
     let process: Process
+    let metricsPort: Int
+
+    /// The worker's `hipcall_sync_events_total`, summed over resources, for the given outcomes
+    /// (all outcomes when empty); 0 while its metrics endpoint is not up.
+    func events(_ outcomes: Set<String> = []) async -> Int {
+        guard let url = URL(string: "http://127.0.0.1:\(metricsPort)/metrics"),
+            let (data, _) = try? await URLSession.shared.data(from: url)
+        else { return 0 }
+        var total = 0
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix("hipcall_sync_events_total{") {
+            let outcome = line.split(separator: "outcome=\"").dropFirst().first?.split(separator: "\"").first.map(String.init) ?? ""
+            guard outcomes.isEmpty || outcomes.contains(outcome), let value = line.split(separator: " ").last.flatMap({ Double($0) })
+            else { continue }
+            total += Int(value)
+        }
+        return total
+    }
 
     /// SIGKILL: no goodbye, as in a crash.
     func kill() {

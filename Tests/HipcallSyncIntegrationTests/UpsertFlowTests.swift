@@ -6,8 +6,7 @@ import Testing
 struct UpsertFlowTests {
     @Test("a new key is created, a changed one updated, and an unchanged one costs no PATCH")
     func createUpdateUnchanged() async throws {
-        let world = try await SyncTestEnvironment()
-        defer { Task { await world.stop() } }
+        try await withSyncEnvironment { world in
         try world.startWorker()
 
         try await world.publish(
@@ -38,11 +37,12 @@ struct UpsertFlowTests {
                 SyncTestEnvironment.event(
                     at: "2026-11-25T10:0\(index + 1):00Z", externalID: "ERP-1", data: #"{"name":"Acme Ltd"}"#))
         }
-        #expect(try await world.waitUntil { try await world.drained() })
+        #expect(try await world.waitUntil { await world.settledEvents() == 6 })
         let patchesAfter = world.simulator.simulator.stats.count(method: "PATCH")
         // Events landing on the first worker PATCH by cached id (1 call each); on the second, the lookup finds no difference.
         #expect(patchesAfter - patchesBefore <= 4)
         #expect(world.records.companies.count == 1)
         #expect(try await world.takeDeadLetters().isEmpty)
+        }
     }
 }
