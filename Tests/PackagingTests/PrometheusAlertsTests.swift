@@ -54,7 +54,8 @@ struct PrometheusAlertsTests {
         let topology = SyncTopology()
         let expressions = rules.map(expression)
         func some(_ what: String, _ predicate: (String) -> Bool) {
-            #expect(expressions.contains(where: predicate), "an alert on \(what)")
+            let found = expressions.contains(where: predicate)
+            #expect(found, "an alert on \(what)")
         }
         some("dead letters growing") { $0.contains("outcome=\"dead_lettered\"") || $0.contains("queue=\"\(topology.deadLetterQueue)\"") }
         some("no consumers on the work queue") { $0.contains("rabbitmq_queue_consumers{queue=\"\(topology.workQueue)\"}") }
