@@ -80,6 +80,28 @@ struct DockerfileTests {
         #expect(runtime.all("RUN").allSatisfy { $0.line < userLine })
     }
 
+    /// Packages every Debian image has (priority required): no need to install them.
+    static let basePackages: Set<String> = ["libc6", "libgcc-s1"]
+
+    #if os(Linux)
+    @Test("the runtime stage installs the Debian package of every shared library the binary links")
+    func sharedLibraries() throws {
+        #expect(ProgramHelp.binaryExists(), "build first")
+        let ldd = try Shell.run("/usr/bin/ldd", [ProgramHelp.binary.path])
+        // The debug binary links the Swift runtime dynamically; the release image links it statically.
+        let libraries = matches(of: #"=> (/\S+)"#, in: ldd).filter { !$0.contains("/swift") && !$0.hasPrefix("/opt/") }
+        #expect(libraries.contains { $0.contains("librabbitmq") }, "\(ldd)")
+        let installed = Self.installedPackages(try #require(file.finalStage))
+        for library in libraries {
+            let name = URL(fileURLWithPath: library).lastPathComponent
+            let candidates = [library, "/usr/lib/x86_64-linux-gnu/\(name)", "/usr/lib/aarch64-linux-gnu/\(name)", URL(fileURLWithPath: library).resolvingSymlinksInPath().path]
+            let owner = candidates.lazy.compactMap { try? Shell.run("/usr/bin/dpkg", ["-S", $0]) }.first
+            let package = try #require(owner.flatMap { $0.split(separator: ":").first.map(String.init) }, "no Debian package owns \(library)")
+            #expect(installed.contains(package) || Self.basePackages.contains(package), "\(library) comes from \(package), which the runtime stage does not install")
+        }
+    }
+    #endif
+
     @Test("a HEALTHCHECK probes /healthz on the metrics port with a tool the image has")
     func healthcheck() throws {
         let runtime = try #require(file.finalStage)
@@ -153,5 +175,22 @@ struct DockerIgnore {
             excluded = !rule.negated
         }
         return excluded
+    }
+}
+
+/// Runs a program and returns its standard output; throws when it exits non-zero.
+enum Shell {
+    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw PackagingError("\(executable) \(arguments) exited \(process.terminationStatus)") }
+        return String(decoding: data, as: UTF8.self)
     }
 }
