@@ -98,6 +98,7 @@ let package = Package(
         .testTarget(
             name: "PackagingTests",
             dependencies: [
+                "AMQPClient",
                 "HipcallSync",
                 .product(name: "Yams", package: "Yams"),
             ]
