@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -93,6 +94,14 @@ let package = Package(
         .testTarget(
             name: "HipcallSyncIntegrationTests",
             dependencies: ["AMQPClient", "Hipcall", "HipcallSimulator", "HipcallSync"]
+        ),
+        .testTarget(
+            name: "PackagingTests",
+            dependencies: [
+                "AMQPClient",
+                "HipcallSync",
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .testTarget(
             name: "AMQPClientTests",

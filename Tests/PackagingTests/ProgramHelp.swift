@@ -1,0 +1,109 @@
+import Foundation
+import Synchronization
+
+/// What the built `hipcall-sync` says about itself: per subcommand path, its `--help` text, the
+/// flags and `$VARIABLES` named there, and its own subcommands.
+struct CommandHelp: Sendable {
+    var path: [String]
+    var text: String
+    /// `--long-flag` names in the help, `--help` and `--version` included.
+    var flags: Set<String>
+    /// Environment variables named as `$NAME` in the help.
+    var environmentVariables: Set<String>
+    /// The names listed under SUBCOMMANDS.
+    var subcommands: Set<String>
+    /// True when this entry comes from `PendingCommands`, not from the binary.
+    var isPending: Bool = false
+
+    init(path: [String], text: String) {
+        self.path = path
+        self.text = text
+        flags = Set(matches(of: #"(?<![\w-])(--[a-z0-9][a-z0-9-]*)"#, in: text)).union(["--help", "--version"])
+        environmentVariables = Set(matches(of: #"\$([A-Z_][A-Z0-9_]*)"#, in: text))
+        var subcommands: Set<String> = []
+        var inSection = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("SUBCOMMANDS:") { inSection = true; continue }
+            guard inSection else { continue }
+            if line.trimmingCharacters(in: .whitespaces).isEmpty { break }
+            // Entries are indented by two spaces; wrapped abstracts are indented further.
+            guard line.hasPrefix("  "), !line.hasPrefix("   "), let name = line.split(separator: " ").first else { continue }
+            subcommands.insert(String(name))
+        }
+        self.subcommands = subcommands
+    }
+
+    init(pendingPath path: [String], flags: Set<String>, environmentVariables: Set<String>, subcommands: Set<String>) {
+        self.path = path
+        text = ""
+        self.flags = flags.union(["--help", "--version"])
+        self.environmentVariables = environmentVariables
+        self.subcommands = subcommands
+        isPending = true
+    }
+}
+
+/// Runs `<package root>/.build/debug/hipcall-sync [path…] --help` once per path.
+enum ProgramHelp {
+    static let binary = Repository.url(".build/debug/hipcall-sync")
+    private static let cache = Mutex<[[String]: CommandHelp]>([:])
+
+    static func binaryExists() -> Bool {
+        FileManager.default.isExecutableFile(atPath: binary.path)
+    }
+
+    /// The help of one subcommand path ([] for the root), from the binary.
+    static func help(_ path: [String]) throws -> CommandHelp {
+        if let cached = cache.withLock({ $0[path] }) { return cached }
+        guard binaryExists() else {
+            throw PackagingError("\(binary.path) is missing: run `swift build` (ops/test does) before these tests")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = path + ["--help"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["COLUMNS"] = "200"
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw PackagingError("`hipcall-sync \((path + ["--help"]).joined(separator: " "))` exited \(process.terminationStatus): \(text)")
+        }
+        let help = CommandHelp(path: path, text: text)
+        cache.withLock { $0[path] = help }
+        return help
+    }
+
+    /// Resolves the subcommand path at the start of `arguments` (stopping at the first flag or at
+    /// a word that is no subcommand: a positional argument) and returns that command's help.
+    /// Subcommands the binary does not have yet come from `PendingCommands`; nil when neither knows it.
+    static func resolve(_ arguments: [String]) throws -> (help: CommandHelp, consumed: Int)? {
+        var current = try help([])
+        var path: [String] = []
+        for word in arguments {
+            if word.hasPrefix("-") { break }
+            if current.subcommands.contains(word) {
+                path.append(word)
+                current = current.isPending ? try requirePending(path) : try help(path)
+            } else if path.isEmpty, let pending = PendingCommands.help([word]) {
+                // Only a top-level command the binary lacks altogether; once it exists, its own help rules.
+                path.append(word)
+                current = pending
+            } else {
+                break
+            }
+        }
+        guard !path.isEmpty else { return nil }
+        return (current, path.count)
+    }
+
+    private static func requirePending(_ path: [String]) throws -> CommandHelp {
+        guard let help = PendingCommands.help(path) else { throw PackagingError("no pending spec for \(path)") }
+        return help
+    }
+}
