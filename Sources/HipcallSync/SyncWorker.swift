@@ -44,6 +44,10 @@ public final class SyncWorker: Service, Sendable {
         let backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(15))
         var failures = 0
         defer { logger.info("worker stopped") }
+        // Publish every gauge from the start, so dashboards and alerts see zeros, not gaps.
+        metrics.inFlight(0)
+        metrics.lockWaiters(0)
+        metrics.authPaused(false)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 try await consumeOnce()
