@@ -134,8 +134,10 @@ extension ConnectionCore {
 
     /// Hands a fully assembled message to whoever waits for it.
     private func finishContent(on channel: ChannelState) {
-        guard let content = channel.content else { return }
+        guard var content = channel.content else { return }
         channel.content = nil
+        // The publish-sequence header is this client's bookkeeping, not the publisher's data.
+        let sequence = content.properties.headers.removeValue(forKey: AMQPChannel.publishSequenceHeader)
         switch content.target {
         case .delivery(let consumerTag, let deliveryTag, let redelivered, let exchange, let routingKey):
             guard let consumer = channel.consumers[consumerTag] else {
@@ -160,7 +162,7 @@ extension ConnectionCore {
                                 properties: content.properties, body: content.body, channel: address(of: channel)),
                             remainingMessageCount: messageCount))))
         case .returned(let replyCode, let replyText, _, _):
-            if let sequence = content.properties.headers[AMQPChannel.publishSequenceHeader]?.intValue {
+            if let sequence = sequence?.intValue {
                 channel.returnedBySequence[UInt64(sequence)] = (replyCode, replyText)
             }
         }

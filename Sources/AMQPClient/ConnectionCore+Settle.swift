@@ -23,11 +23,15 @@ extension ConnectionCore {
 
     /// Sends the acks queued during the last batch of commands.
     func flushAcks() {
-        for (id, channel) in channels {
-            let (cumulative, singles) = channel.acks.flush()
-            if let cumulative { send(ack: cumulative, multiple: true, on: id) }
-            for tag in singles { send(ack: tag, multiple: false, on: id) }
-        }
+        for channel in channels.values { flushAcks(of: channel) }
+    }
+
+    /// Sends one channel's queued acks; called before any method on that channel, so an ack
+    /// never ends up behind a `channel.close` or `basic.cancel` queued after it.
+    func flushAcks(of channel: ChannelState) {
+        let (cumulative, singles) = channel.acks.flush()
+        if let cumulative { send(ack: cumulative, multiple: true, on: channel.id) }
+        for tag in singles { send(ack: tag, multiple: false, on: channel.id) }
     }
 
     private func send(ack tag: UInt64, multiple: Bool, on id: UInt16) {

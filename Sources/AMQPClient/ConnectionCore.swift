@@ -211,6 +211,7 @@ final class ConnectionCore: @unchecked Sendable {
         expecting replies: [amqp_method_number_t], complete: @escaping (Result<RPCReply, AMQPError>) -> Void
     ) {
         guard let state else { return complete(.failure(AMQPError(.connectionClosed, message: "connection closed"))) }
+        flushAcks(of: channel)
         let status = withUnsafeMutablePointer(to: &method) { amqp_send_method(state, channel.id, id, $0) }
         guard status == AMQP_STATUS_OK.rawValue else {
             let error = AMQPError.library(status, context: "sending a method on channel \(channel.id)")
