@@ -41,7 +41,11 @@ public struct DeadLetter: Sendable {
         // dead-lettered the message itself, after any failure the worker recorded.
         if let death = deaths.first {
             errorClass = death.reason
-            errorMessage = "dead-lettered by RabbitMQ from queue \(death.queue) (\(death.count) time\(death.count == 1 ? "" : "s"))"
+            var message = "dead-lettered by RabbitMQ from queue \(death.queue) (\(death.count) time\(death.count == 1 ? "" : "s"))"
+            if let workerClass = headers[SyncHeaders.errorClass]?.stringValue {
+                message += "; last worker failure: \(workerClass): \(headers[SyncHeaders.error]?.stringValue ?? "-")"
+            }
+            errorMessage = message
             failedAt = death.time.map { Date(timeIntervalSince1970: TimeInterval($0)) }
         } else {
             errorClass = headers[SyncHeaders.errorClass]?.stringValue

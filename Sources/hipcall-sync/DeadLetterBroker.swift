@@ -17,7 +17,8 @@ enum OperatorSession {
         }
     }
 
-    /// Connects to the broker; when it is unreachable, says so on stderr and exits with status 2.
+    /// Bootstraps logging (once per process), then connects to the broker; when it is unreachable,
+    /// says so on stderr and exits with status 2.
     static func connect(_ broker: BrokerOptions) async throws -> AMQPConnection {
         bootstrapLogging()
         let configuration = try broker.configuration()

@@ -40,6 +40,8 @@ extension SyncTestEnvironment {
         process.standardError = try FileHandle(forWritingTo: err)
         var environment = ProcessInfo.processInfo.environment
         for name in ["AMQP_URL", "EVENTS_EXCHANGE", "QUEUE_PREFIX", "SYNCED_EXCHANGE", "RETRY_STEPS"] { environment[name] = nil }
+        // The node ops/lib/broker.sh starts, for `--rabbitmqctl` (ops/test exports it).
+        environment["RABBITMQ_NODENAME"] = environment["RABBITMQ_NODENAME"] ?? "hipcall-sync@localhost"
         process.environment = environment
         try process.run()
         process.waitUntilExit()

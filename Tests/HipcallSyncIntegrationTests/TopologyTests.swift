@@ -69,9 +69,25 @@ struct TopologyTests {
 
         let result = try world.run(["topology", "verify"])
         #expect(result.status == 1)
-        let line = try #require(result.stdout.split(separator: "\n").first { $0.contains(" \(deadQueue) ") })
+        let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("queue ") && $0.contains(" \(deadQueue) ") })
         #expect(line.contains("mismatch"))
         #expect(line.contains("x-message-ttl"))
+    }
+
+    @Test("verify exits 1 on a work queue with another delivery limit")
+    func workQueueWithOtherDeliveryLimit() async throws {
+        let world = try await SyncTestEnvironment()
+        defer { Task { await world.stop() } }
+        let work = try #require(world.topology.queues.first { $0.name == world.topology.workQueue })
+        var arguments = work.arguments
+        arguments["x-delivery-limit"] = 5
+        try await world.connection.openChannel().deleteQueue(work.name)
+        try await world.connection.openChannel().declareQueue(work.name, arguments: arguments)
+
+        let result = try world.run(["topology", "verify"])
+        #expect(result.status == 1, "\(result.stdout)")
+        let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("queue ") && $0.contains(" \(work.name) ") })
+        #expect(line.contains("mismatch"))
     }
 
     @Test("verify exits 1 on an exchange of another type")
@@ -83,7 +99,7 @@ struct TopologyTests {
 
         let result = try world.run(["topology", "verify"])
         #expect(result.status == 1)
-        let line = try #require(result.stdout.split(separator: "\n").first { $0.contains(" \(world.topology.syncedExchange) ") })
+        let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("exchange ") && $0.contains(" \(world.topology.syncedExchange) ") })
         #expect(line.contains("mismatch"))
     }
 
