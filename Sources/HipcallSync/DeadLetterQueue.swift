@@ -9,7 +9,9 @@ import AMQPClient
 /// its original order; at worst a replayed message whose ack did not reach the broker is
 /// replayed again by the next run.
 public struct DeadLetterQueue: Sendable {
+    /// The connection every operation opens its channels on.
     public let connection: AMQPConnection
+    /// Names the dead-letter queue and the events exchange replays go to.
     public let topology: SyncTopology
 
     public init(connection: AMQPConnection, topology: SyncTopology) {
@@ -91,8 +93,10 @@ public struct DeadLetterQueue: Sendable {
                 report.record(outcome)
                 progress(outcome)
             }
-            // Acks leave the connection thread after the commands queued with them; one more round
-            // trip on this channel makes sure they are on the wire before `channel.close`.
+            // `ack()` only queues the ack, and the connection thread sends queued acks after the other
+            // commands of the same batch: a `channel.close` in that batch would reach the broker first,
+            // which then drops the acks and requeues the messages. One round trip on this channel
+            // puts the acks on the wire before the close.
             _ = try await channel.declareQueue(queue, passive: true)
             try await channel.close()
         } catch {

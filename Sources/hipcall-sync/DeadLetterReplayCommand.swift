@@ -40,7 +40,7 @@ struct DeadLetterReplayCommand: AsyncParsableCommand {
         if json {
             print(report.json(dryRun: dryRun, removedKey: "replayed").jsonText)
         } else {
-            if dryRun { print(report.outcomes.map(\.line).joined(separator: "\n")) }
+            if dryRun { for outcome in report.outcomes { print(outcome.line) } }
             for outcome in report.outcomes where outcome.action.isFailure { print(outcome.line) }
             print(
                 "\(dryRun ? "dry run: " : "")matched \(report.matched), \(dryRun ? "would replay" : "replayed") "
