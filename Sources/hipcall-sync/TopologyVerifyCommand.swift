@@ -32,7 +32,13 @@ struct TopologyVerifyCommand: AsyncParsableCommand {
         let topology = try topology.resolved()
         let connection = try await OperatorSession.connect(broker)
         let verifier = TopologyVerifier(topology: topology)
-        var checks = try await verifier.verify(on: connection)
+        var checks: [TopologyCheck]
+        do {
+            checks = try await verifier.verify(on: connection)
+        } catch let error as AMQPError where error.isConnectionLevel {
+            OperatorSession.printError("lost the broker while verifying: \(error.message)")
+            throw ExitCode(OperatorSession.unreachableExitCode)
+        }
         await connection.close()
         if let rabbitmqctl {
             let listed = try TopologyBindingLister(executable: rabbitmqctl, virtualHost: try broker.configuration().virtualHost)

@@ -70,6 +70,43 @@ struct DeadLetterTests {
         #expect(try await world.depth(world.topology.deadLetterQueue) == 3)
     }
 
+    @Test("a dead letter without message id and with a body that is not JSON lists as '-' and shows its body in base64")
+    func opaqueBody() async throws {
+        let world = try await SyncTestEnvironment()
+        defer { Task { await world.stop() } }
+        let body: [UInt8] = [0xff, 0x00, 0x7b, 0xfe]
+        let outcome = try await world.channel.publish(
+            exchange: world.topology.deadLetterExchange, routingKey: "company.changed", body: body,
+            properties: AMQPProperties(headers: ["x-hipcall-error-class": "invalid_event", "x-hipcall-error": "body is not valid UTF-8 JSON"]),
+            mandatory: true)
+        #expect(outcome == .confirmed)
+
+        let list = try world.run(["dead-letters", "list", "--json"])
+        let rows = try #require(try list.json() as? [[String: Any]])
+        #expect(rows.count == 1)
+        #expect(rows.first?["event_id"] is NSNull)
+        #expect(rows.first?["external_id"] is NSNull)
+        #expect(rows.first?["attempts"] is NSNull)
+        #expect(rows.first?["error_class"] as? String == "invalid_event")
+        let table = try world.run(["dead-letters", "list"])
+        #expect(table.stdout.contains("-         company.changed  -"))
+
+        let show = try world.run(["dead-letters", "show", "-", "--json"])
+        #expect(show.status == 1, "an absent event id is not the id '-'")
+
+        _ = try await world.channel.publish(
+            exchange: world.topology.deadLetterExchange, routingKey: "company.changed", body: body,
+            properties: AMQPProperties(messageID: "opaque-3"), mandatory: true)
+        let shown = try world.run(["dead-letters", "show", "opaque-3", "--json"])
+        let message = try #require((try shown.json() as? [[String: Any]])?.first)
+        #expect(message["body_base64"] as? String == Data(body).base64EncodedString())
+        #expect(message["body"] == nil)
+        let replay = try world.run(["dead-letters", "replay", "--reason", "utf-8", "--dry-run", "--json"])
+        let summary = try #require(try replay.json() as? [String: Any])
+        #expect(summary["matched"] as? Int == 1)
+        #expect(try await world.depth(world.topology.deadLetterQueue) == 2)
+    }
+
     @Test("replay with a filter republishes only the matches, byte for byte, with their routing key and without failure headers")
     func replayFiltered() async throws {
         let world = try await SyncTestEnvironment()
