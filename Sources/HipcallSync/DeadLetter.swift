@@ -11,7 +11,8 @@ public struct DeadLetter: Sendable {
 
     /// The `message_id` property, else the body's `event_id` when the body is a JSON object; nil when neither.
     public let eventID: String?
-    /// The event's routing key (`company.changed`, ...): the `x-hipcall-routing-key` header, else the oldest `x-death` routing key, else the delivery's.
+    /// The event's routing key (`company.changed`, ...): the `x-hipcall-routing-key` header, else the delivery's
+    /// (the worker and RabbitMQ both dead-letter with the original routing key).
     public let routingKey: String
     /// The body's `external_id` (string or integer) when the body is a JSON object that has one.
     public let externalID: String?
@@ -32,8 +33,7 @@ public struct DeadLetter: Sendable {
         let object = StrictJSON.parse(delivery.body)?.objectValue
 
         eventID = delivery.properties.messageID ?? object?["event_id"]?.stringValue
-        routingKey =
-            headers[DeliveryHandler.originalRoutingKeyHeader]?.stringValue ?? deaths.last?.routingKeys.first ?? delivery.routingKey
+        routingKey = headers[DeliveryHandler.originalRoutingKeyHeader]?.stringValue ?? delivery.routingKey
         externalID = object?["external_id"].flatMap { value in
             value.stringValue ?? value.intValue.map { String($0) }
         }
@@ -52,8 +52,8 @@ public struct DeadLetter: Sendable {
             errorMessage = headers[SyncHeaders.error]?.stringValue
             failedAt = headers[SyncHeaders.lastFailedAt]?.stringValue.flatMap(RFC3339.parse)
         }
-        let attemptsText = headers[SyncHeaders.attempts]?.stringValue
-        attempts = attemptsText.map { SyncHeaders.attempts(fromHeader: $0) }.flatMap { $0 > 0 ? $0 : nil }
+        let attempts = SyncHeaders.attempts(fromHeader: headers[SyncHeaders.attempts]?.stringValue)
+        self.attempts = attempts > 0 ? attempts : nil
     }
 
     /// `class: message`, or whichever of the two exists; nil when the message carries neither.
