@@ -219,6 +219,34 @@ struct DeadLetterTests {
         #expect(try await world.depth(world.topology.deadLetterQueue) == 0)
     }
 
+    @Test("a worker's own dead letter is listed, and after a replay the worker counts its attempts afresh")
+    func workerDeadLetterRoundTrip() async throws {
+        let world = try await SyncTestEnvironment()
+        defer { Task { await world.stop() } }
+        try world.startWorker()
+        try await world.publish("company.changed", #"{"event_id":"bad-1","external_id":"ERP-1""#, messageID: "bad-1")
+        #expect(try await world.waitUntil { try await world.depth(world.topology.deadLetterQueue) == 1 })
+
+        let before = try #require((try world.run(["dead-letters", "list", "--json"]).json() as? [[String: Any]])?.first)
+        #expect(before["event_id"] as? String == "bad-1")
+        #expect(before["type"] as? String == "company.changed")
+        #expect(before["error_class"] as? String == "invalid_event")
+        #expect(before["attempts"] as? Int == 1)
+
+        let replay = try world.run(["dead-letters", "replay", "--json"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect((try replay.json() as? [String: Any])?["replayed"] as? Int == 1)
+        // The worker fails it again; without the old x-hipcall-attempts it counts 1, not 2.
+        #expect(try await world.waitUntil {
+            let workDepth = try await world.depth(world.topology.workQueue)
+            let rows = try world.run(["dead-letters", "list", "--json"]).json() as? [[String: Any]]
+            return workDepth == 0 && rows?.count == 1 && rows?.first?["attempts"] as? Int == 1
+        })
+        let after = try world.run(["dead-letters", "show", "bad-1", "--json"])
+        let headers = try #require(((try after.json() as? [[String: Any]])?.first)?["headers"] as? [String: Any])
+        #expect(headers["x-hipcall-attempts"] as? String == "1")
+    }
+
     @Test("purge without --yes refuses with status 2 and deletes nothing")
     func purgeNeedsYes() async throws {
         let world = try await SyncTestEnvironment()
