@@ -8,7 +8,7 @@ import AMQPClient
 /// equivalent (406 PRECONDITION_FAILED names the difference). That declare is idempotent when
 /// they match; only an object deleted between the two calls would be created by it. RabbitMQ
 /// compares the arguments it knows (queue type, TTL, dead-letter exchange and routing key,
-/// delivery limit on recent versions), not arbitrary ones. Bindings cannot be read over AMQP:
+/// delivery limit, length limits), not arbitrary ones. Bindings cannot be read over AMQP:
 /// ``checkBindings(listed:)`` compares a list obtained elsewhere (`rabbitmqctl list_bindings`).
 public struct TopologyVerifier: Sendable {
     public let topology: SyncTopology
