@@ -1,0 +1,85 @@
+import AMQPClient
+import Foundation
+import Hipcall
+
+/// One message in the dead-letter queue, read without settling it: what the worker (through the
+/// `x-hipcall-*` headers) or RabbitMQ (through `x-death`, e.g. the quorum queue's delivery limit)
+/// recorded about why it failed, and the event's identity from its properties and body.
+public struct DeadLetter: Sendable {
+    /// The message as fetched; settle it through ``DeadLetterQueue`` only.
+    public let delivery: AMQPDelivery
+
+    /// The `message_id` property, else the body's `event_id` when the body is a JSON object; nil when neither.
+    public let eventID: String?
+    /// The event's routing key (`company.changed`, ...): the `x-hipcall-routing-key` header, else the delivery's
+    /// (the worker and RabbitMQ both dead-letter with the original routing key).
+    public let routingKey: String
+    /// The body's `external_id` (string or integer) when the body is a JSON object that has one.
+    public let externalID: String?
+    /// The failure class: `x-hipcall-error-class`, or RabbitMQ's dead-letter reason (`delivery_limit`, `rejected`, ...).
+    public let errorClass: String?
+    /// The failure message: `x-hipcall-error`, or where RabbitMQ dead-lettered it from.
+    public let errorMessage: String?
+    /// The attempts the worker made (`x-hipcall-attempts`); nil when it never stamped them.
+    public let attempts: Int?
+    /// When it last failed: `x-hipcall-last-failed-at`, or the newest `x-death` time.
+    public let failedAt: Date?
+
+    /// Reads a fetched dead-letter message.
+    public init(_ delivery: AMQPDelivery) {
+        self.delivery = delivery
+        let headers = delivery.headers
+        let deaths = AMQPDeathRecord.decode(from: headers)
+        let object = StrictJSON.parse(delivery.body)?.objectValue
+
+        eventID = delivery.properties.messageID ?? object?["event_id"]?.stringValue
+        routingKey = headers[DeliveryHandler.originalRoutingKeyHeader]?.stringValue ?? delivery.routingKey
+        externalID = object?["external_id"].flatMap { value in
+            value.stringValue ?? value.intValue.map { String($0) }
+        }
+        // The worker strips `x-death` before it dead-letters, so an `x-death` here means RabbitMQ
+        // dead-lettered the message itself, after any failure the worker recorded.
+        if let death = deaths.first {
+            errorClass = death.reason
+            var message = "dead-lettered by RabbitMQ from queue \(death.queue) (\(death.count) time\(death.count == 1 ? "" : "s"))"
+            if let workerClass = headers[SyncHeaders.errorClass]?.stringValue {
+                message += "; last worker failure: \(workerClass): \(headers[SyncHeaders.error]?.stringValue ?? "-")"
+            }
+            errorMessage = message
+            failedAt = death.time.map { Date(timeIntervalSince1970: TimeInterval($0)) }
+        } else {
+            errorClass = headers[SyncHeaders.errorClass]?.stringValue
+            errorMessage = headers[SyncHeaders.error]?.stringValue
+            failedAt = headers[SyncHeaders.lastFailedAt]?.stringValue.flatMap(RFC3339.parse)
+        }
+        let attempts = SyncHeaders.attempts(fromHeader: headers[SyncHeaders.attempts]?.stringValue)
+        self.attempts = attempts > 0 ? attempts : nil
+    }
+
+    /// `class: message`, or whichever of the two exists; nil when the message carries neither.
+    public var reason: String? {
+        switch (errorClass, errorMessage) {
+        case (let errorClass?, let message?): "\(errorClass): \(message)"
+        case (let errorClass?, nil): errorClass
+        case (nil, let message?): message
+        case (nil, nil): nil
+        }
+    }
+
+    /// The headers that describe a failure rather than the event: the worker's `x-hipcall-*`
+    /// and RabbitMQ's dead-lettering and delivery-count headers. A replay drops them all so that
+    /// the event starts again with fresh attempts.
+    public static func isFailureHeader(_ name: String) -> Bool {
+        let lowered = name.lowercased()
+        return lowered.hasPrefix("x-hipcall-") || lowered == "x-death" || lowered.hasPrefix("x-first-death-")
+            || lowered.hasPrefix("x-last-death-") || lowered == "x-delivery-count"
+    }
+
+    /// The properties to replay with: every property kept (message id, content type,
+    /// persistence, other headers) except the failure headers.
+    public var replayProperties: AMQPProperties {
+        var properties = delivery.properties
+        properties.headers = properties.headers.filter { !Self.isFailureHeader($0.key) }
+        return properties
+    }
+}

@@ -1,0 +1,95 @@
+import AMQPClient
+import Foundation
+import HipcallSync
+
+/// Running the `hipcall-sync` binary against one test world, and seeding its dead-letter queue.
+extension SyncTestEnvironment {
+    /// What a finished command printed and how it exited.
+    struct CommandResult {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+
+        /// The standard output parsed as JSON.
+        func json() throws -> Any { try JSONSerialization.jsonObject(with: Data(stdout.utf8)) }
+    }
+
+    /// The flags that point a command at this world's broker objects.
+    var topologyArguments: [String] {
+        [
+            "--amqp-url", Self.amqpURL, "--events-exchange", topology.eventsExchange, "--queue-prefix", topology.prefix,
+            "--synced-exchange", topology.syncedExchange,
+            "--retry-steps", topology.retryDelays.map { "\($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)ms" }
+                .joined(separator: ","),
+        ]
+    }
+
+    /// Runs `hipcall-sync` with `arguments` followed by this world's topology flags, and waits for it.
+    func run(_ arguments: [String], topologyFlags: Bool = true) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments + (topologyFlags ? topologyArguments : [])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hipcall-sync-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("stdout")
+        let err = directory.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["AMQP_URL", "EVENTS_EXCHANGE", "QUEUE_PREFIX", "SYNCED_EXCHANGE", "RETRY_STEPS"] { environment[name] = nil }
+        // The node ops/lib/broker.sh starts, for `--rabbitmqctl` (ops/test exports it).
+        environment["RABBITMQ_NODENAME"] = environment["RABBITMQ_NODENAME"] ?? "hipcall-sync@localhost"
+        process.environment = environment
+        try process.run()
+        process.waitUntilExit()
+        return CommandResult(
+            status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
+            stderr: try String(contentsOf: err, encoding: .utf8))
+    }
+
+    /// Publishes a dead letter as the worker does: to the dead-letter exchange with its original
+    /// routing key and the `x-hipcall-*` failure headers.
+    func deadLetter(
+        _ routingKey: String, body: String, messageID: String?, errorClass: String = "permanent",
+        error: String = "HTTP 422: name is invalid", attempts: Int = 1, failedAt: Date = Date(),
+        extraHeaders: AMQPTable = [:]
+    ) async throws {
+        var headers = extraHeaders
+        for (name, value) in SyncHeaders.failureHeaders(
+            for: errorClass == "permanent" ? .permanent(reason: error, status: 422) : .transient(reason: error, status: 503),
+            attempts: attempts, firstFailedAt: failedAt, lastFailedAt: failedAt)
+        {
+            headers[name] = .string(value)
+        }
+        headers["x-hipcall-routing-key"] = .string(routingKey)
+        let outcome = try await channel.publish(
+            exchange: topology.deadLetterExchange, routingKey: routingKey, body: Array(body.utf8),
+            properties: AMQPProperties(contentType: "application/json", headers: headers, persistent: true, messageID: messageID),
+            mandatory: true)
+        precondition(outcome == .confirmed, "dead-letter publish was \(outcome)")
+    }
+
+    /// Takes every message waiting in `queue` (acking them).
+    func take(_ queue: String) async throws -> [AMQPDelivery] {
+        var messages: [AMQPDelivery] = []
+        while let message = try await channel.get(queue: queue) {
+            messages.append(message.delivery)
+            try message.delivery.ack()
+        }
+        return messages
+    }
+
+    /// The message ids of the dead letters, in queue order, read without consuming them.
+    func deadLetterIDs() async throws -> [String] {
+        let browser = try await connection.openChannel()
+        var ids: [String] = []
+        while let message = try await browser.get(queue: topology.deadLetterQueue) {
+            ids.append(message.delivery.properties.messageID ?? "-")
+        }
+        try await browser.close()
+        return ids
+    }
+}
