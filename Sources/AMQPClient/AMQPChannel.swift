@@ -161,9 +161,22 @@ public struct AMQPChannel: Sendable {
                 withExtendedLifetime(arena) { done(result.map { _ in () }) }
             }
         }
-        let channel = self
+        let address = self.address
         continuation.onTermination = { termination in
-            if case .cancelled = termination { Task { try? await channel.cancel(consumerTag: tag) } }
+            // The iterating task was cancelled: tell the broker without waiting for its answer.
+            guard case .cancelled = termination else { return }
+            address.mailbox.submit(
+                LoopCommand(
+                    run: { core in
+                        guard case .success(let channel) = core.channel(address.id) else { return }
+                        let arena = CArena()
+                        var cancel = amqp_basic_cancel_t(consumer_tag: arena.string(tag), nowait: 0)
+                        core.sendRPC(on: channel, method: AMQPMethodID.basicCancel, &cancel, expecting: [AMQPMethodID.basicCancelOk]) { _ in
+                            channel.consumers[tag] = nil
+                            withExtendedLifetime(arena) {}
+                        }
+                    },
+                    fail: { _ in }))
         }
         return AMQPConsumer(tag: tag, channel: self, stream: stream)
     }
