@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOFoundationCompat
+import Synchronization
 import NIOHTTP1
 
 /// A client for Hipcall's v3 REST API (companies and contacts). It owns one `HTTPClient`;
@@ -11,14 +12,15 @@ public final class HipcallClient: Sendable {
     public let configuration: HipcallConfiguration
     private let http: HTTPClient
     private let apiBase: String
-    private let authorization: String
+    /// The `Authorization` header value; replaceable when the token is rotated.
+    private let authorization: Mutex<String>
 
     public init(configuration: HipcallConfiguration) {
         self.configuration = configuration
         var base = configuration.baseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.apiBase = base + "/api/v3"
-        self.authorization = "Bearer " + configuration.token
+        self.authorization = Mutex("Bearer " + configuration.token)
         var httpConfiguration = HTTPClient.Configuration(
             timeout: .init(connect: TimeAmount(configuration.connectTimeout), read: TimeAmount(configuration.requestTimeout)),
             connectionPool: .init(
@@ -32,6 +34,16 @@ public final class HipcallClient: Sendable {
     }
 
     /// Closes every connection; the client cannot be used afterwards.
+    /// Uses `token` for every later request (after a rotation); returns whether it changed.
+    @discardableResult
+    public func replaceToken(_ token: String) -> Bool {
+        authorization.withLock { current in
+            let replacement = "Bearer " + token
+            defer { current = replacement }
+            return current != replacement
+        }
+    }
+
     public func shutdown() async throws {
         try await http.shutdown()
     }
@@ -147,7 +159,7 @@ public final class HipcallClient: Sendable {
     private func send(_ method: HTTPMethod, _ path: String, route: HipcallRoute, body: JSONValue? = nil, notFoundIsNil: Bool = false) async throws -> Answer {
         var request = HTTPClientRequest(url: apiBase + path)
         request.method = method
-        request.headers.add(name: "Authorization", value: authorization)
+        request.headers.add(name: "Authorization", value: authorization.withLock { $0 })
         request.headers.add(name: "Accept", value: "application/json")
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")

@@ -153,6 +153,10 @@ struct DeliveryHandler: Sendable {
         logger.error("Hipcall refused the API token; consumption paused", metadata: ["status": "\(status)"])
         while !Task.isCancelled {
             try? await Task.sleep(for: authProbeInterval)
+            // A rotated token (HIPCALL_TOKEN_FILE rewritten by a secret mount) is picked up here.
+            if let token = try? HipcallConfiguration.loadToken(), caller.client.replaceToken(token) {
+                logger.notice("reloaded the Hipcall API token")
+            }
             do throws(SyncFailure) {
                 _ = try await caller.perform("GET /companies") { client in try await client.list(.companies, limit: 1) }
                 break

@@ -115,4 +115,19 @@ struct FailureHandlingTests {
             #expect(try await world.depth(world.topology.deadLetterQueue) == 0)
         }
     }
+
+    @Test("a token rotated in HIPCALL_TOKEN_FILE is picked up while paused, without a restart")
+    func tokenFileRotation() async throws {
+        try await withSyncEnvironment { world in
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(world.topology.prefix).token")
+            try "expired-token\n".write(to: file, atomically: true, encoding: .utf8)
+            try world.startWorker(["--auth-probe-interval", "300ms"], tokenFile: file.path)
+            try await world.publish("company.changed", SyncTestEnvironment.event(externalID: "ROT-1", data: #"{"name":"Rotated"}"#))
+            #expect(try await world.waitUntil { world.simulator.simulator.stats.count(status: 401) >= 1 })
+            #expect(world.records.companies.isEmpty)
+            try "\(world.token)\n".write(to: file, atomically: true, encoding: .utf8)
+            #expect(try await world.waitUntil { world.records.companies.count == 1 })
+            #expect(try await world.depth(world.topology.deadLetterQueue) == 0)
+        }
+    }
 }

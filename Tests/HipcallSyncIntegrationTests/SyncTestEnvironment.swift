@@ -43,7 +43,7 @@ final class SyncTestEnvironment: @unchecked Sendable {
 
     /// Starts a worker process against this world's simulator and queues.
     @discardableResult
-    func startWorker(_ arguments: [String] = [], token: String? = nil) throws -> WorkerProcess {
+    func startWorker(_ arguments: [String] = [], token: String? = nil, tokenFile: String? = nil) throws -> WorkerProcess {
         let process = Process()
         process.executableURL = Self.binary
         let metricsPort = try Self.freePort()
@@ -57,8 +57,13 @@ final class SyncTestEnvironment: @unchecked Sendable {
                 "--log-level", "warning", "--shutdown-grace", "5s",
             ] + arguments
         var environment = ProcessInfo.processInfo.environment
-        environment["HIPCALL_TOKEN"] = token ?? self.token
-        environment["HIPCALL_TOKEN_FILE"] = nil
+        if let tokenFile {
+            environment["HIPCALL_TOKEN"] = nil
+            environment["HIPCALL_TOKEN_FILE"] = tokenFile
+        } else {
+            environment["HIPCALL_TOKEN"] = token ?? self.token
+            environment["HIPCALL_TOKEN_FILE"] = nil
+        }
         process.environment = environment
         // Never inherit the test runner's pipes: a worker that outlives a test would hold them open.
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("\(topology.prefix).worker\(workers.count).log")
