@@ -66,7 +66,7 @@ final class CArena {
         guard !source.isEmpty else { return amqp_bytes_t(len: 0, bytes: nil) }
         let pointer = UnsafeMutableRawPointer.allocate(byteCount: source.count, alignment: 1)
         allocations.append(pointer)
-        _ = UnsafeMutableRawBufferPointer(start: pointer, count: source.count).copyBytes(from: source)
+        UnsafeMutableRawBufferPointer(start: pointer, count: source.count).copyBytes(from: source)
         return amqp_bytes_t(len: source.count, bytes: pointer)
     }
 
