@@ -16,6 +16,12 @@ start_broker() {
   local dir="$1"
   if broker_answers; then
     echo "==> reusing the RabbitMQ that answers on 127.0.0.1:$BROKER_PORT"
+    # It may be a system broker under the default node name rather than ours.
+    if ! rabbitmqctl -q status >/dev/null 2>&1; then
+      unset RABBITMQ_NODENAME
+      rabbitmqctl -q status >/dev/null 2>&1 || echo "warning: rabbitmqctl cannot reach that broker; tests that use it will fail" >&2
+    fi
+    rabbitmq-plugins -q enable rabbitmq_consistent_hash_exchange >/dev/null 2>&1 || true
     return 0
   fi
   mkdir -p "$dir/mnesia" "$dir/log"
