@@ -76,12 +76,13 @@ struct SyntheticName: Sendable {
         self.slug = Self.slug(display)
     }
 
+    private static let folds: [Character: String] = [
+        "ç": "c", "ğ": "g", "ı": "i", "i̇": "i", "ö": "o", "ş": "s", "ü": "u", "ä": "ae", "ß": "ss", "é": "e",
+        "è": "e", "ë": "e", "ê": "e", "à": "a", "â": "a", "ï": "i", "î": "i", "ô": "o", "û": "u",
+    ]
+
     /// Lowercase ASCII letters and digits only, with common Latin accents folded.
     static func slug(_ text: String) -> String {
-        let folds: [Character: String] = [
-            "ç": "c", "ğ": "g", "ı": "i", "i̇": "i", "ö": "o", "ş": "s", "ü": "u", "ä": "ae", "ß": "ss", "é": "e",
-            "è": "e", "ë": "e", "ê": "e", "à": "a", "â": "a", "ï": "i", "î": "i", "ô": "o", "û": "u",
-        ]
         var slug = ""
         for character in text.lowercased() {
             if let folded = folds[character] {
