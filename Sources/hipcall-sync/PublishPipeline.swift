@@ -81,6 +81,7 @@ struct PublishPipeline {
         return tally
     }
 
+    /// Adds one publish's outcome to the tally.
     private func record(_ outcome: Outcome, into tally: inout Tally) {
         switch outcome {
         case .confirmed(let latency):
