@@ -12,8 +12,13 @@ enum AMQPBench {
             FileHandle.standardError.write(Data("usage: amqp-bench HOST PORT QUEUE COUNT\n".utf8))
             exit(2)
         }
-        let queue = arguments[3]
-        let connection = try await AMQPConnection.connect(AMQPConfiguration(host: arguments[1], port: port))
+        let (publishRate, consumeRate) = try await measure(host: arguments[1], port: port, queue: arguments[3], count: count)
+        print(String(format: "%.0f %.0f", publishRate, consumeRate))
+    }
+
+    /// Runs both phases off the main actor, as a worker's tasks run, and returns messages per second.
+    nonisolated private static func measure(host: String, port: Int, queue: String, count: Int) async throws -> (Double, Double) {
+        let connection = try await AMQPConnection.connect(AMQPConfiguration(host: host, port: port))
         let channel = try await connection.openChannel()
         try await channel.declareQueue(queue, durable: false, autoDelete: true)
         try await channel.enableConfirms()
@@ -40,8 +45,8 @@ enum AMQPBench {
             if received == count { break }
         }
         let consumeSeconds = seconds(since: start)
-        print(String(format: "%.0f %.0f", Double(count) / publishSeconds, Double(count) / consumeSeconds))
         await connection.close()
+        return (Double(count) / publishSeconds, Double(count) / consumeSeconds)
     }
 
     private static func seconds(since start: ContinuousClock.Instant) -> Double {
