@@ -7,6 +7,6 @@ struct HipcallSyncCommand: AsyncParsableCommand {
         commandName: "hipcall-sync",
         abstract: "Keep Hipcall companies and contacts in lockstep with a CRM's RabbitMQ events.",
         version: HipcallSyncVersion.current,
-        subcommands: [WorkerCommand.self, SimulatorCommand.self]
+        subcommands: [WorkerCommand.self, SimulatorCommand.self, PublishCommand.self]
     )
 }
