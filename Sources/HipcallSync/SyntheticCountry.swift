@@ -8,7 +8,8 @@ struct SyntheticCountry: Sendable {
     let companySuffixes: [String]
     /// Top-level domain for company websites, such as `co.uk`.
     let domain: String
-    /// National number shapes after the `+` and country code: fixed leading digits and how many random digits follow.
+    /// Number shapes after the `+`: country code and fixed leading digits (area code or mobile range, and a
+    /// first subscriber digit where a plan forbids some), then how many random digits follow.
     let numberShapes: [(prefix: String, digits: Int)]
 
     /// A random E.164 number of this country, such as `+442079460123`.
@@ -22,22 +23,22 @@ struct SyntheticCountry: Sendable {
             code: "GB", firstNames: names("Oliver Amelia George Isla Harry Ava Jack Emily Charlotte Thomas Sophie James"),
             lastNames: names("Smith Jones Taylor Brown Williams Wilson Evans Davies Hughes Walker Wright Clarke"),
             companySuffixes: ["Ltd", "plc", "LLP"], domain: "co.uk",
-            numberShapes: [("4420", 8), ("44161", 7), ("44131", 7), ("447", 9)]),
+            numberShapes: [("44207", 7), ("44203", 7), ("44161", 7), ("44131", 7), ("4477", 8), ("4478", 8), ("4479", 8)]),
         SyntheticCountry(
             code: "US", firstNames: names("Liam Olivia Noah Emma Mason Ava Ethan Harper Logan Madison Lucas Abigail"),
             lastNames: names("Johnson Miller Davis Garcia Rodriguez Martinez Anderson Thomas Moore Jackson Lee Harris"),
             companySuffixes: ["Inc.", "LLC", "Corp."], domain: "com",
-            numberShapes: [("1212", 7), ("1415", 7), ("1312", 7), ("1617", 7), ("1206", 7), ("1512", 7)]),
+            numberShapes: [("12125", 6), ("14153", 6), ("13127", 6), ("16174", 6), ("12068", 6), ("15124", 6)]),
         SyntheticCountry(
             code: "TR", firstNames: names("Çağla Mehmet Ayşe Mustafa Zeynep Emre Elif Burak Şule Oğuz İrem Gökhan"),
             lastNames: names("Yılmaz Kaya Demir Şahin Çelik Yıldız Öztürk Aydın Özdemir Arslan Doğan Koç"),
             companySuffixes: ["A.Ş.", "Ltd. Şti."], domain: "com.tr",
-            numberShapes: [("90212", 7), ("90216", 7), ("90312", 7), ("90232", 7), ("905", 9)]),
+            numberShapes: [("90212", 7), ("90216", 7), ("90312", 7), ("90232", 7), ("9053", 8), ("9054", 8), ("9055", 8)]),
         SyntheticCountry(
             code: "DE", firstNames: names("Lukas Mia Jonas Hannah Leon Lea Felix Emma Maximilian Jürgen Sören Käthe"),
             lastNames: names("Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Köhler Groß"),
             companySuffixes: ["GmbH", "AG", "KG"], domain: "de",
-            numberShapes: [("4930", 8), ("4989", 8), ("4940", 8), ("4915", 9), ("4917", 9)]),
+            numberShapes: [("4930", 8), ("4989", 8), ("4940", 8), ("4915", 9), ("4917", 8)]),
         SyntheticCountry(
             code: "FR", firstNames: names("Léa Hugo Chloé Louis Manon Gabriel Inès Raphaël Camille Arthur Zoé Jules"),
             lastNames: names("Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Lefèvre Girard"),
@@ -76,12 +77,13 @@ struct SyntheticName: Sendable {
         self.slug = Self.slug(display)
     }
 
+    private static let folds: [Character: String] = [
+        "ç": "c", "ğ": "g", "ı": "i", "i̇": "i", "ö": "o", "ş": "s", "ü": "u", "ä": "ae", "ß": "ss", "é": "e",
+        "è": "e", "ë": "e", "ê": "e", "à": "a", "â": "a", "ï": "i", "î": "i", "ô": "o", "û": "u",
+    ]
+
     /// Lowercase ASCII letters and digits only, with common Latin accents folded.
     static func slug(_ text: String) -> String {
-        let folds: [Character: String] = [
-            "ç": "c", "ğ": "g", "ı": "i", "i̇": "i", "ö": "o", "ş": "s", "ü": "u", "ä": "ae", "ß": "ss", "é": "e",
-            "è": "e", "ë": "e", "ê": "e", "à": "a", "â": "a", "ï": "i", "î": "i", "ô": "o", "û": "u",
-        ]
         var slug = ""
         for character in text.lowercased() {
             if let folded = folds[character] {

@@ -4,6 +4,7 @@ import Hipcall
 /// tens of thousands of event bodies a second.
 struct SyntheticJSONWriter {
     private static let hex = Array("0123456789abcdef".utf8)
+    /// The JSON written so far.
     private(set) var bytes: [UInt8] = []
 
     init(capacity: Int = 512) {
@@ -15,6 +16,7 @@ struct SyntheticJSONWriter {
         bytes.removeLast(bytes.count - count)
     }
 
+    /// Appends literal JSON text (punctuation, `null`, numbers).
     mutating func raw(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }

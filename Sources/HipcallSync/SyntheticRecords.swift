@@ -11,7 +11,7 @@ struct SyntheticRecords: Sendable {
     private static let nouns = [
         "Logistics", "Analytics", "Foods", "Textiles", "Software", "Consulting", "Energy", "Robotics", "Telecom",
         "Media", "Holdings", "Marine", "Pharma", "Systems", "Partners", "Labs",
-    ]
+    ].map(SyntheticName.init)
     private static let blurbs = [
         "Regional distributor of industrial spare parts.", "Cloud software for field service teams.",
         "Family-owned food wholesaler since 1962.", "Independent consultancy for retail banks.",
@@ -41,8 +41,8 @@ struct SyntheticRecords: Sendable {
         let founder = random.pick(country.lastNames)
         let noun = random.pick(Self.nouns)
         let suffix = random.pick(country.companySuffixes)
-        let slug = founder.slug + SyntheticName.slug(noun) + String(index + 1)
-        return (country, "\(founder.display) \(noun) \(suffix)", slug)
+        let slug = founder.slug + noun.slug + String(index + 1)
+        return (country, "\(founder.display) \(noun.display) \(suffix)", slug)
     }
 
     /// The `data` of company `index` at `version`.

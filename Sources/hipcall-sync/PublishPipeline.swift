@@ -50,17 +50,22 @@ struct PublishPipeline {
                     record(outcome, into: &tally)
                 }
                 // Starts at once on this task, so publishes reach the connection in event order.
-                group.addImmediateTask { [channel, exchange] in
+                group.addImmediateTask { [channel, exchange, progress] in
                     let sent = ContinuousClock.now
                     do {
                         let outcome = try await channel.publish(
                             exchange: exchange, routingKey: event.routingKey, body: event.body, properties: event.properties,
                             mandatory: true)
                         switch outcome {
-                        case .returned: return .returned(latency: .now - sent)
-                        case .confirmed, .sent: return .confirmed(latency: .now - sent)
+                        case .returned:
+                            progress.returned.add(1, ordering: .relaxed)
+                            return .returned(latency: .now - sent)
+                        case .confirmed, .sent:
+                            progress.confirmed.add(1, ordering: .relaxed)
+                            return .confirmed(latency: .now - sent)
                         }
                     } catch let error as AMQPError where error.kind == .publishNacked {
+                        progress.nacked.add(1, ordering: .relaxed)
                         return .nacked
                     } catch {
                         return .failed(error)
@@ -76,19 +81,17 @@ struct PublishPipeline {
         return tally
     }
 
+    /// Adds one publish's outcome to the tally.
     private func record(_ outcome: Outcome, into tally: inout Tally) {
         switch outcome {
         case .confirmed(let latency):
             tally.confirmed += 1
             tally.latencies.append(latency)
-            progress.confirmed.add(1, ordering: .relaxed)
         case .returned(let latency):
             tally.returned += 1
             tally.latencies.append(latency)
-            progress.returned.add(1, ordering: .relaxed)
         case .nacked:
             tally.nacked += 1
-            progress.nacked.add(1, ordering: .relaxed)
         case .failed(let error):
             if tally.failure == nil { tally.failure = error }
         }
