@@ -45,6 +45,8 @@ def norm_list(value, key):
 def converge(expected_list, dead_expected, topology, published, seconds, name, note=""):
     """Compares the simulator's records with the expected state and the dead-letter queue with `invalid`."""
     records = sim.records()
+    with open(os.path.join(h.RUN_DIR, name + ".records.json"), "w") as f:
+        json.dump(records, f, indent=1, ensure_ascii=False)
     lost, duplicates, problems = 0, 0, []
     for resource in ("companies", "contacts"):
         expected = {}
