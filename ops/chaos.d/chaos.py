@@ -232,4 +232,7 @@ print()
 print("hipcall-sync chaos: simulator latency 5 ms, workers --concurrency 16 --max-attempts 10, retry steps 1s,2s,4s")
 print(h.table(["scenario", "events", "lost", "duplicate records", "dead expected", "dead found", "seconds", "result", "fault"],
               results))
+print("lost: expected keys whose record is missing or differs in a managed field (phones/emails compared as sets); "
+      "duplicate records: more than one record per key, or a record for no expected key; "
+      "per-scenario details in ops/.run/chaos/ (worker logs, <scenario>.records.json, <scenario>.expected.json)")
 sys.exit(1 if any(r[7] == "FAIL" for r in results) else 0)
