@@ -28,6 +28,8 @@ parser.add_argument("--stall-seconds", type=float, default=32.0,
                     help="how long stalled requests are held; above the worker's fixed 30 s request timeout [32]")
 parser.add_argument("--timeout", type=float, default=150, help="seconds a scenario may take to drain [150]")
 parser.add_argument("--seed", type=int, default=1)
+parser.add_argument("--workers", type=int, default=None,
+                    help="worker processes in every scenario, instead of each scenario's own (3, or 2) [diagnosis]")
 args = parser.parse_args()
 
 pid = os.getpid()
@@ -102,7 +104,8 @@ def load_expect(path):
 def scenario(name, workers=3, worker_args=(), publish_args=(), rate=0, during=None, before_workers=False,
              extra_expect=None, retry_steps="1s,2s,4s", note=""):
     """Publishes (at `rate` in the background, or all first), runs `during(workers, stop_event)`, drains, checks."""
-    h.log("==> %s" % name)
+    workers = args.workers or workers
+    h.log("==> %s (%d workers)" % (name, workers))
     topology = h.Topology("chaos.%d.%s" % (pid, name), retry_steps=retry_steps)
     sim.reset()
     expect = os.path.join(h.RUN_DIR, name + ".expected.json")
