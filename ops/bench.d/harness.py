@@ -279,7 +279,8 @@ def wait_drained(topology, workers, published, timeout, poll=0.25, on_tick=None)
             last = settled
             depths = queue_depths(topology.prefix)
             busy = sum(v for q, v in depths.items() if not q.endswith(".dead"))
-            if busy == 0:
+            # A queue missing from the listing (a broker still recovering) is not an empty one.
+            if busy == 0 and topology.prefix + ".work" in depths:
                 return candidate - start
         else:
             candidate = None

@@ -134,17 +134,22 @@ def scenario(name, workers=3, worker_args=(), publish_args=(), rate=0, during=No
     done.set()
     if chaos:
         chaos.join()
-    # Counts reset when a worker restarts, so drain on "queues empty and quiet", checked twice.
+    # Counts reset when a worker restarts, and a recovering broker may list queues as empty: drained
+    # means queues empty and nothing in flight, then 4 s later still so with no API call meanwhile.
     seconds = None
     deadline = time.time() + args.timeout
     while time.time() < deadline:
         left = deadline - time.time()
         if h.wait_drained(topology, procs, 0, timeout=left) is None:
             break
-        time.sleep(1.5)
-        busy = sum(v for q, v in h.queue_depths(topology.prefix).items() if not q.endswith(".dead"))
-        if busy == 0 and h.gauge_sum(procs, "hipcall_sync_in_flight") == 0:
-            seconds = time.time() - start
+        drained_at = time.time()
+        calls_before = sim.stats()["total"]
+        time.sleep(4)
+        depths = h.queue_depths(topology.prefix)
+        busy = sum(v for q, v in depths.items() if not q.endswith(".dead"))
+        if (busy == 0 and topology.prefix + ".work" in depths and h.gauge_sum(procs, "hipcall_sync_in_flight") == 0
+                and sim.stats()["total"] == calls_before):
+            seconds = drained_at - start
             break
     dead_expected = sum(part.get("invalid", 0) for part in expected)
     converge(expected, dead_expected, topology, published, seconds, name, note)
