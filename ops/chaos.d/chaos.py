@@ -19,7 +19,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import harness as h  # noqa: E402
 
 SCENARIOS = ["kill", "broker-restart", "faults", "hot-keys", "poison"]
-parser = argparse.ArgumentParser(prog="ops/chaos", description=__doc__)
+parser = argparse.ArgumentParser(
+    prog="ops/chaos", description=__doc__,
+    epilog="ops/chaos --own-broker (as the first argument) starts a private RabbitMQ (hipcall-chaos@localhost, port "
+           "5673 or $CHAOS_BROKER_PORT) so broker-restart can run; with a reused broker that scenario is skipped.")
 parser.add_argument("--events", type=int, default=1200, help="events per scenario [1200]")
 parser.add_argument("--rate", type=float, default=100, help="publish rate while faults happen, events/s [100]")
 parser.add_argument("--only", default=",".join(SCENARIOS), help="scenarios to run, comma-separated [all]")
