@@ -1,0 +1,241 @@
+"""ops/bench: burst (1 and N workers), the guide's loop as baseline, broker and simulator limits,
+and a rate-limited drain, printed as one table with the targets beside. See ops/bench --help."""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+
+parser = argparse.ArgumentParser(prog="ops/bench", description=__doc__)
+parser.add_argument("--events", type=int, default=20000, help="burst events (keys = events/4) [20000]")
+parser.add_argument("--workers", default="1,4", help="worker processes per burst run, comma-separated [1,4]")
+parser.add_argument("--concurrency", type=int, default=32, help="--concurrency of each burst worker [32]")
+parser.add_argument("--latency-ms", type=int, default=20, help="simulator latency for burst and baseline [20]")
+parser.add_argument("--baseline-events", type=int, default=500, help="events for the guide's loop [500]")
+parser.add_argument("--rl-events", type=int, default=300, help="rate-limited backlog [300; the issue's full size is 1500]")
+parser.add_argument("--rl-keys", type=int, default=60, help="rate-limited keys [60; full size 300]")
+parser.add_argument("--rl-budget", type=int, default=None,
+                    help="requests/minute shared by the 3 workers in the rate-limited run [600]")
+parser.add_argument("--broker-messages", type=int, default=50000, help="messages for the amqp-bench broker limit [50000]")
+parser.add_argument("--skip-limits", action="store_true", help="skip the broker and simulator limits")
+parser.add_argument("--seed", type=int, default=42)
+parser.add_argument("--json-out", default=None, help="also write every figure as JSON to this path")
+args = parser.parse_args()
+
+pid = os.getpid()
+SIM_PORT = 18280
+figures = {"runs": []}
+sim = h.Simulator(SIM_PORT, rate_limit=0, latency_ms=args.latency_ms)
+h.log("==> simulator on %s (latency %d ms, no rate limit)" % (sim.url, args.latency_ms))
+
+
+def calls(stats):
+    return stats["total"]
+
+
+def run_burst(name, events, keys, workers, worker_args, seed, second_pass=False, timeout=420):
+    """Publishes first, then starts the workers and times until all is settled."""
+    topology = h.Topology("bench.%d.%s" % (pid, name))
+    sim.reset()
+    expect = os.path.join(h.RUN_DIR, name + ".expected.json")
+    report = h.publish(topology, [
+        "--count", str(events), "--keys", str(keys), "--contacts-ratio", "0.2", "--duplicate-ratio", "0.1",
+        "--seed", str(seed), "--expect-file", expect], name=name + ".publish")
+    h.log("==> %s: published %d events over %d keys in %.1f s; starting %d worker(s)" % (
+        name, report["published"], keys, report["seconds"], workers))
+    procs = [h.Worker(topology, sim, 19280 + i, worker_args, name="%s.worker%d" % (name, i)) for i in range(workers)]
+    seconds = h.wait_drained(topology, procs, report["published"], timeout=timeout)
+    cpu = sum(w.proc_sample() for w in procs)
+    stats = sim.stats()
+    result = {
+        "name": name, "events": report["published"], "keys": keys, "workers": workers, "seconds": seconds,
+        "events_per_s": report["published"] / seconds if seconds else None,
+        "calls": calls(stats), "calls_per_event": calls(stats) / report["published"],
+        "cpu_s_per_1k": cpu / report["published"] * 1000, "dead_letters": h.dead_letters(topology),
+        "outcomes": h.outcomes(procs), "by_status": stats["by_status"],
+    }
+    if second_pass:
+        # A stream of updates to records the workers already know: one event per key that changes
+        # one scalar field (companies' description, contacts' job_title), lists unchanged. First
+        # without Hipcall's id (the worker's id cache, per process, is all it has), then with
+        # hipcall_id and company_id as a CRM that stores the synced notices sends them.
+        with open(expect) as f:
+            known = json.load(f)
+        records = sim.records()
+        ids = {res: {r["external_id"]: r["id"] for r in records[res]} for res in ("companies", "contacts")}
+        result["update_pass"] = {}
+        for variant, with_ids in (("cache only", False), ("with hipcall_id", True)):
+            path = os.path.join(h.RUN_DIR, "%s.updates.%s.ndjson" % (name, "ids" if with_ids else "cache"))
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + (7200 if with_ids else 3600)))
+            with open(path, "w") as out:
+                for res, routing, field in (("companies", "company.changed", "description"),
+                                            ("contacts", "contact.changed", "job_title")):
+                    for key, data in known[res].items():
+                        data = dict(data)
+                        data[field] = "%s (%s)" % (data.get(field) or "", variant)
+                        event = {"type": routing, "event_id": str(uuid.uuid4()), "occurred_at": stamp + "Z",
+                                 "external_id": key, "data": data}
+                        if with_ids:
+                            event["hipcall_id"] = ids[res][key]
+                            if data.get("company_external_id") is not None:
+                                data["company_id"] = ids["companies"][data.pop("company_external_id")]
+                        out.write(json.dumps(event) + "\n")
+            before = sim.stats()
+            settled_before = sum(v for k, v in h.outcomes(procs).items() if k != "retried")
+            report2 = h.publish(topology, ["--file", path], name=name + ".publish2")
+            seconds2 = h.wait_drained(topology, procs, settled_before + report2["published"], timeout=timeout)
+            after = sim.stats()
+            by_route = {}
+            for r in after["requests"]:
+                by_route["%s %s" % (r["method"], r["route"])] = by_route.get("%s %s" % (r["method"], r["route"]), 0) + r["count"]
+            for r in before["requests"]:
+                by_route["%s %s" % (r["method"], r["route"])] -= r["count"]
+            result["update_pass"][variant] = {
+                "events": report2["published"], "seconds": seconds2,
+                "calls_per_event": (after["total"] - before["total"]) / report2["published"],
+                "by_route": {k: v for k, v in by_route.items() if v},
+            }
+    for w in procs:
+        w.proc_sample()
+    result["peak_rss_mib"] = max(w.hwm_kib for w in procs) / 1024
+    for w in procs:
+        h.stop(w.process)
+    topology.delete()
+    figures["runs"].append(result)
+    h.log("    %s: %s s, %s events/s, %.2f calls/event, peak RSS %.1f MiB" % (
+        name, h.fmt(seconds, 1), h.fmt(result["events_per_s"]), result["calls_per_event"], result["peak_rss_mib"]))
+    return result
+
+
+bursts = {}
+for count in [int(x) for x in args.workers.split(",")]:
+    bursts[count] = run_burst("burst%d" % count, args.events, max(1, args.events // 4), count,
+                              ["--concurrency", str(args.concurrency)], args.seed, second_pass=(count == max(
+                                  int(x) for x in args.workers.split(","))))
+
+h.log("==> the guide's loop: 1 worker, --concurrency 1 --prefetch 1 --no-cache, %d events" % args.baseline_events)
+baseline = run_burst("baseline", args.baseline_events, max(1, args.baseline_events // 4), 1,
+                     ["--concurrency", "1", "--prefetch", "1", "--no-cache"], args.seed)
+
+# Limits: the broker alone, and the simulator's capacity.
+broker_limit = sim_capacity = None
+if not args.skip_limits:
+    amqp_bench = ".build/release/amqp-bench"
+    if os.path.exists(amqp_bench):
+        h.log("==> broker alone: amqp-bench, %d messages" % args.broker_messages)
+        queue = "bench.%d.amqp" % pid
+        out = subprocess.run([amqp_bench, "127.0.0.1", os.environ.get("HIPCALL_BROKER_PORT", "5672"), queue,
+                              str(args.broker_messages)], capture_output=True, text=True, timeout=300).stdout.split()
+        h.rabbitmqctl("delete_queue", queue)
+        if len(out) >= 2:
+            broker_limit = {"publish_per_s": float(out[0]), "consume_ack_per_s": float(out[1])}
+    h.log("==> simulator capacity: wrk, 5 s, GET companies/by-external-id, latency 0")
+    sim.faults(latency_ms=0)
+    wrk = subprocess.run(["wrk", "-t2", "-c64", "-d5s", "-H", "Authorization: Bearer " + sim.token,
+                          sim.url + "/api/v3/companies/by-external-id/CO-000001"], capture_output=True, text=True)
+    sim.faults(latency_ms=args.latency_ms)
+    match = re.search(r"Requests/sec:\s+([\d.]+)", wrk.stdout)
+    if match:
+        sim_capacity = float(match.group(1))
+
+# Rate-limited: three workers sharing one token, a backlog published first.
+rl_budget = args.rl_budget or 600
+h.log("==> rate-limited: %d events over %d keys, 3 workers, %d requests/minute" % (args.rl_events, args.rl_keys, rl_budget))
+topology = h.Topology("bench.%d.rl" % pid)
+sim.reset()
+sim.rate_limit(rl_budget)
+expect = os.path.join(h.RUN_DIR, "rl.expected.json")
+report = h.publish(topology, ["--count", str(args.rl_events), "--keys", str(args.rl_keys), "--contacts-ratio", "0.2",
+                              "--duplicate-ratio", "0.1", "--seed", str(args.seed + 7), "--expect-file", expect],
+                   name="rl.publish")
+with open(expect) as f:
+    expected = json.load(f)
+distinct = len(expected["companies"]) + len(expected["contacts"])
+ideal_calls = 2 * distinct  # one lookup and one create per key, with its newest data
+ideal_seconds = ideal_calls / (rl_budget / 60)
+procs = [h.Worker(topology, sim, 19290 + i, ["--concurrency", "16"], name="rl.worker%d" % i) for i in range(3)]
+rl_seconds = h.wait_drained(topology, procs, report["published"], timeout=max(180, 6 * ideal_seconds))
+stats = sim.stats()
+rl = {
+    "events": report["published"], "keys": distinct, "budget_per_min": rl_budget, "seconds": rl_seconds,
+    "ideal_calls": ideal_calls, "ideal_seconds": ideal_seconds, "calls": stats["total"],
+    "calls_2xx": sum(v for k, v in stats["by_status"].items() if not k.startswith("429")),
+    "answers_429": stats["by_status"].get("429", 0), "dead_letters": h.dead_letters(topology),
+    "outcomes": h.outcomes(procs),
+}
+rl["ratio"] = rl_seconds / ideal_seconds if rl_seconds else None
+figures["rate_limited"] = rl
+sim.rate_limit(0)
+for w in procs:
+    h.stop(w.process)
+topology.delete()
+
+# The table.
+top = max(bursts)
+four = bursts[top]
+base_eps = baseline["events_per_s"]
+calls_per_event_4 = four["calls_per_event"]
+rows = []
+for count, run in sorted(bursts.items()):
+    rows.append(["burst, %d worker%s" % (count, "s" if count > 1 else ""), h.fmt(run["events"]), h.fmt(run["seconds"], 1),
+                 h.fmt(run["events_per_s"]), h.fmt(run["calls_per_event"], 2), h.fmt(run["peak_rss_mib"], 1),
+                 h.fmt(run["cpu_s_per_1k"], 2), h.fmt(run["dead_letters"])])
+updates = four.get("update_pass", {})
+for variant, update in updates.items():
+    rows.append(["  then 1 update per known key, %s" % variant, h.fmt(update.get("events")), h.fmt(update.get("seconds"), 1),
+                 h.fmt(update["events"] / update["seconds"] if update.get("seconds") else None),
+                 h.fmt(update.get("calls_per_event"), 2), "", "", ""])
+rows.append(["guide's loop (c1 p1 no-cache)", h.fmt(baseline["events"]), h.fmt(baseline["seconds"], 1), h.fmt(base_eps),
+             h.fmt(baseline["calls_per_event"], 2), h.fmt(baseline["peak_rss_mib"], 1), h.fmt(baseline["cpu_s_per_1k"], 2),
+             h.fmt(baseline["dead_letters"])])
+if broker_limit:
+    rows.append(["limit: broker alone (consume+ack)", h.fmt(args.broker_messages), "",
+                 h.fmt(broker_limit["consume_ack_per_s"]), "", "", "", ""])
+if sim_capacity:
+    rows.append(["limit: simulator %s req/s / calls/ev" % h.fmt(sim_capacity), "", "",
+                 h.fmt(sim_capacity / calls_per_event_4), h.fmt(calls_per_event_4, 2), "", "", ""])
+rows.append(["rate-limited, 3 workers, %d/min" % rl_budget, h.fmt(rl["events"]), h.fmt(rl_seconds, 1),
+             h.fmt(rl["events"] / rl_seconds if rl_seconds else None), h.fmt(rl["calls"] / rl["events"], 2), "", "",
+             h.fmt(rl["dead_letters"])])
+print()
+print("hipcall-sync bench: simulator latency %d ms; burst %d events over %d keys (20%% contacts, 10%% duplicates), "
+      "published first, then workers started (%d-way concurrency each); release build" % (
+          args.latency_ms, args.events, args.events // 4, args.concurrency))
+print(h.table(["run", "events", "seconds", "events/s", "calls/event", "peak RSS MiB", "CPU s/1k ev", "dead"], rows))
+
+speedup = four["events_per_s"] / base_eps if four["events_per_s"] and base_eps else None
+peak = max(r["peak_rss_mib"] for r in figures["runs"])
+targets = [
+    ["%d workers vs the guide's loop" % top, (h.fmt(speedup, 1) + "x") if speedup else "n/a", ">= 100x",
+     "yes" if speedup and speedup >= 100 else "NO"],
+    *[["API calls per event, updates to known keys, %s" % variant, h.fmt(update.get("calls_per_event"), 2), "<= 1.10",
+       "yes" if update.get("calls_per_event") is not None and update["calls_per_event"] <= 1.1 else "NO"]
+      for variant, update in updates.items()],
+    ["rate-limited drain vs ideal (%d calls / %.1f per s = %.0f s)" % (ideal_calls, rl_budget / 60, ideal_seconds),
+     (h.fmt(rl["ratio"], 2) + "x") if rl["ratio"] else "n/a", "<= 1.20x",
+     "yes" if rl["ratio"] and rl["ratio"] <= 1.2 else "NO"],
+    ["rate-limited dead letters", h.fmt(rl["dead_letters"]), "0", "yes" if rl["dead_letters"] == 0 else "NO"],
+    ["rate-limited 429 answers", h.fmt(rl["answers_429"]), "(reported)", ""],
+    ["peak RSS per worker (MiB, any run)", h.fmt(peak, 1), "<= 64", "yes" if peak <= 64 else "NO"],
+    ["publish-to-ack latency p50/p99", "not measured", "(reported)", ""],
+]
+print()
+print(h.table(["target", "measured", "target", "held"], targets))
+for variant, update in updates.items():
+    print("update pass (%s), API calls by route: %s" % (variant, ", ".join(
+        "%s %d" % (k, v) for k, v in sorted(update["by_route"].items()))))
+print("rate-limited: %d events over %d keys, %d calls (%d answered 429), %s s to drain, ideal %.0f s" % (
+    rl["events"], rl["keys"], rl["calls"], rl["answers_429"], h.fmt(rl_seconds, 1), ideal_seconds))
+figures.update(baseline_eps=base_eps, speedup=speedup, broker_limit=broker_limit, simulator_capacity=sim_capacity,
+               peak_rss_mib=peak)
+if args.json_out:
+    with open(args.json_out, "w") as f:
+        json.dump(figures, f, indent=2, default=str)
+failed = [t for t in targets if t[3] == "NO"]
+sys.exit(1 if failed else 0)

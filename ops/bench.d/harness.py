@@ -1,0 +1,311 @@
+"""Shared pieces of ops/bench and ops/chaos (Python 3 standard library only).
+
+Starts the simulator and workers as child processes with broker object names of their own
+(`<prefix>.work`, `<prefix>.events`, ...), publishes with `hipcall-sync publish`, reads
+`/metrics`, `/_sim/` and `rabbitmqctl`, and removes everything it created when it exits.
+"""
+import atexit
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+BIN = os.environ.get("HIPCALL_SYNC_BIN", ".build/release/hipcall-sync")
+RUN_DIR = os.environ.get("BENCH_RUN_DIR", "ops/.run/bench")
+AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:%s/%%2F" % os.environ.get("HIPCALL_BROKER_PORT", "5672"))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+_children = []  # every Popen started here, killed at exit
+_topologies = []  # every Topology created here, deleted at exit
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def http_json(url, method="GET", body=None, timeout=10):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers={"content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        return json.loads(answer.read())
+
+
+def http_text(url, timeout=5):
+    with urllib.request.urlopen(url, timeout=timeout) as answer:
+        return answer.read().decode()
+
+
+def spawn(args, logfile, env=None):
+    """Starts a child process (its own process group) whose output goes to logfile."""
+    os.makedirs(os.path.dirname(logfile), exist_ok=True)
+    out = open(logfile, "ab")
+    process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    out.close()
+    _children.append(process)
+    return process
+
+
+def stop(process, sig=signal.SIGTERM, wait=10):
+    if process.poll() is not None:
+        return
+    try:
+        process.send_signal(sig)
+        process.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    except ProcessLookupError:
+        pass
+
+
+def rabbitmqctl(*args, timeout=60):
+    result = subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True, timeout=timeout)
+    return result.stdout
+
+
+def queue_depths(prefix):
+    """{queue: messages (ready + unacked)} for queues named <prefix>.*"""
+    depths = {}
+    for line in rabbitmqctl("list_queues", "name", "messages").splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0].startswith(prefix + ".") and parts[1].isdigit():
+            depths[parts[0]] = int(parts[1])
+    return depths
+
+
+class Topology:
+    """Broker object names of one run; passed to the publisher and workers through the environment."""
+
+    def __init__(self, prefix, retry_steps="1s,2s,4s"):
+        self.prefix = prefix
+        self.retry_steps = retry_steps
+        _topologies.append(self)
+
+    def env(self, **extra):
+        env = dict(os.environ)
+        env.update(
+            AMQP_URL=AMQP_URL, EVENTS_EXCHANGE=self.prefix + ".events", QUEUE_PREFIX=self.prefix,
+            SYNCED_EXCHANGE=self.prefix + ".synced", RETRY_STEPS=self.retry_steps)
+        env.update({k: str(v) for k, v in extra.items()})
+        return env
+
+    def delete(self):
+        for queue in list(queue_depths(self.prefix)):
+            rabbitmqctl("delete_queue", queue)
+        for exchange in (self.prefix + ".events", self.prefix + ".synced", self.prefix + ".dead"):
+            rabbitmqctl(
+                "eval",
+                'rabbit_exchange:delete(rabbit_misc:r(<<"/">>, exchange, <<"%s">>), false, <<"bench">>).' % exchange)
+
+
+def _cleanup():
+    for process in _children:
+        if process.poll() is None:
+            try:
+                process.kill()
+                process.wait(timeout=5)
+            except Exception:
+                pass
+    for topology in _topologies:
+        try:
+            topology.delete()
+        except Exception:
+            pass
+
+
+atexit.register(_cleanup)
+for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    signal.signal(_sig, lambda *_: sys.exit(130))
+
+
+class Simulator:
+    def __init__(self, port, token="bench-token", rate_limit=0, latency_ms=0, extra=(), name="simulator"):
+        self.port = port
+        self.token = token
+        self.url = "http://127.0.0.1:%d" % port
+        self.process = spawn(
+            [BIN, "simulator", "--port", str(port), "--token", token, "--rate-limit", str(rate_limit),
+             "--latency-ms", str(latency_ms), *extra],
+            os.path.join(RUN_DIR, name + ".log"))
+        for _ in range(100):
+            try:
+                self.stats()
+                return
+            except Exception:
+                time.sleep(0.1)
+        raise RuntimeError("the simulator did not start (see %s/%s.log)" % (RUN_DIR, name))
+
+    def stats(self):
+        return http_json(self.url + "/_sim/stats")
+
+    def records(self):
+        return http_json(self.url + "/_sim/accounts/%s/records" % self.token, timeout=60)
+
+    def reset(self):
+        http_json(self.url + "/_sim/reset", method="POST", body={})
+
+    def faults(self, **faults):
+        return http_json(self.url + "/_sim/faults", method="PUT", body=faults)
+
+    def rate_limit(self, per_minute):
+        return http_json(self.url + "/_sim/rate-limit", method="PUT", body={"per_minute": per_minute})
+
+
+class Worker:
+    def __init__(self, topology, simulator, metrics_port, args=(), name="worker"):
+        self.topology = topology
+        self.simulator = simulator
+        self.metrics_port = metrics_port
+        self.args = list(args)
+        self.name = name
+        self.cpu_before = 0.0  # CPU seconds of earlier incarnations (restarts)
+        self.hwm_kib = 0
+        self.start()
+
+    def start(self):
+        self.process = spawn(
+            [BIN, "worker", "--metrics-host", "127.0.0.1", "--metrics-port", str(self.metrics_port), *self.args],
+            os.path.join(RUN_DIR, self.name + ".log"),
+            env=self.topology.env(HIPCALL_TOKEN=self.simulator.token, HIPCALL_BASE_URL=self.simulator.url))
+
+    def wait_ready(self, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen("http://127.0.0.1:%d/readyz" % self.metrics_port, timeout=2).read()
+                return True
+            except Exception:
+                if self.process.poll() is not None:
+                    raise RuntimeError("%s exited (see its log)" % self.name)
+                time.sleep(0.1)
+        return False
+
+    def metrics(self):
+        """{(name, labels): value} from /metrics; {} when the worker does not answer."""
+        try:
+            text = http_text("http://127.0.0.1:%d/metrics" % self.metrics_port, timeout=3)
+        except Exception:
+            return {}
+        values = {}
+        for line in text.splitlines():
+            if not line or line.startswith("#"):
+                continue
+            head, _, value = line.rpartition(" ")
+            try:
+                values[head] = float(value)
+            except ValueError:
+                pass
+        return values
+
+    def proc_sample(self):
+        """Updates peak RSS (VmHWM) and returns CPU seconds of this and earlier incarnations."""
+        pid = self.process.pid
+        try:
+            with open("/proc/%d/status" % pid) as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        self.hwm_kib = max(self.hwm_kib, int(line.split()[1]))
+            with open("/proc/%d/stat" % pid) as stat:
+                fields = stat.read().rpartition(")")[2].split()
+            return self.cpu_before + (int(fields[11]) + int(fields[12])) / CLK_TCK
+        except (OSError, IndexError, ValueError):
+            return self.cpu_before
+
+    def kill(self, sig=signal.SIGKILL):
+        self.cpu_before = self.proc_sample()
+        stop(self.process, sig)
+
+    def restart(self):
+        self.start()
+
+
+def outcomes(workers):
+    """Outcome counts summed over workers (from hipcall_sync_events_total)."""
+    totals = {}
+    for worker in workers:
+        for key, value in worker.metrics().items():
+            if key.startswith("hipcall_sync_events_total{"):
+                outcome = key.split('outcome="', 1)[1].split('"', 1)[0]
+                totals[outcome] = totals.get(outcome, 0) + value
+    return totals
+
+
+def gauge_sum(workers, name):
+    total = 0.0
+    for worker in workers:
+        for key, value in worker.metrics().items():
+            if key == name or key.startswith(name + "{"):
+                total += value
+    return total
+
+
+def publish(topology, args, name="publish"):
+    """Runs `hipcall-sync publish ... --json` and returns its report."""
+    path = os.path.join(RUN_DIR, name + ".log")
+    result = subprocess.run([BIN, "publish", "--json", *args], capture_output=True, text=True, env=topology.env())
+    with open(path, "a") as out:
+        out.write(result.stdout + result.stderr)
+    if result.returncode != 0:
+        raise RuntimeError("publish failed (%d): %s" % (result.returncode, (result.stdout + result.stderr)[-2000:]))
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def wait_drained(topology, workers, published, timeout, poll=0.25, on_tick=None):
+    """Waits until every published event is settled and the work and retry queues are empty.
+
+    Returns the seconds from the call until the first poll at which the workers' outcome counts
+    (all but `retried`) reached `published` with nothing in flight, confirmed by rabbitmqctl
+    (work and retry queues empty). None on timeout.
+    """
+    start = time.time()
+    deadline = start + timeout
+    candidate = None  # first poll since which the counts said "all settled" without changing
+    last = None
+    quiet = 0  # polls in a row with unchanged counts and nothing in flight
+    while time.time() < deadline:
+        now = time.time()
+        if on_tick:
+            on_tick()
+        counts = outcomes(workers)
+        settled = sum(v for k, v in counts.items() if k != "retried")
+        in_flight = gauge_sum(workers, "hipcall_sync_in_flight")
+        quiet = quiet + 1 if (settled == last and in_flight == 0) else 0
+        if in_flight == 0 and (settled >= published or quiet >= 8):
+            if candidate is None or settled != last:
+                candidate = now
+            last = settled
+            depths = queue_depths(topology.prefix)
+            busy = sum(v for q, v in depths.items() if not q.endswith(".dead"))
+            # A queue missing from the listing (a broker still recovering) is not an empty one.
+            if busy == 0 and topology.prefix + ".work" in depths:
+                return candidate - start
+        else:
+            candidate = None
+        time.sleep(poll)
+    return None
+
+
+def dead_letters(topology):
+    return queue_depths(topology.prefix).get(topology.prefix + ".dead", 0)
+
+
+def fmt(value, digits=0):
+    if value is None:
+        return "n/a"
+    if isinstance(value, str):
+        return value
+    if digits == 0:
+        return "{:,}".format(int(round(value)))
+    return "{:,.{}f}".format(value, digits)
+
+
+def table(headers, rows):
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
+    line = "  ".join(str(h).ljust(w) for h, w in zip(headers, widths))
+    out = [line, "  ".join("-" * w for w in widths)]
+    for row in rows:
+        out.append("  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(row, widths))))
+    return "\n".join(out)
