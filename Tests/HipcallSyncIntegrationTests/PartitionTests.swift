@@ -6,6 +6,7 @@ import FoundationNetworking
 import Hipcall
 import HipcallSimulator
 import HipcallSync
+import Synchronization
 import Testing
 
 @Suite("Worker: partitioned mode", .serialized)
@@ -154,16 +155,24 @@ struct PartitionTests {
                 }
             }
             try await world.publish("contact.changed", SyncTestEnvironment.event(externalID: "NOKEY", data: #"{"first_name":"N"}"#))
-            var partitionOfKey: [String: Set<Int>] = [:]
-            var total = 0
+            // basic.get is refused on single-active-consumer quorum queues: consume each partition instead.
+            let seen = RoutedMessages()
+            var consumers: [AMQPConsumer] = []
             for partition in 0..<8 {
-                while let message = try await world.channel.get(queue: world.topology.partitionQueue(partition)) {
-                    let key = message.delivery.headers[SyncTopology.keyHeader]?.stringValue ?? "none"
-                    partitionOfKey[key, default: []].insert(partition)
-                    total += 1
-                    try message.delivery.ack()
+                let consumer = try await world.connection.openChannel().consume(queue: world.topology.partitionQueue(partition))
+                consumers.append(consumer)
+                Task { [partition] in
+                    for try await delivery in consumer {
+                        let key = delivery.headers[SyncTopology.keyHeader]?.stringValue ?? "none"
+                        seen.items.withLock { $0.append((partition, key)) }
+                        try delivery.ack()
+                    }
                 }
             }
+            #expect(try await world.waitUntil { seen.items.withLock { $0.count } == 101 })
+            for consumer in consumers { try await consumer.cancel() }
+            let total = seen.items.withLock { $0.count }
+            let partitionOfKey = seen.items.withLock { Dictionary($0.map { ($0.key, Set([$0.partition])) }, uniquingKeysWith: { $0.union($1) }) }
             #expect(total == 101)
             #expect(partitionOfKey.values.allSatisfy { $0.count == 1 })
             #expect(Set(partitionOfKey.values.map { $0.first! }).count > 3, "keys should spread over the partitions")
@@ -191,6 +200,11 @@ struct PartitionTests {
             }
         }
     }
+}
+
+/// The (partition, key header) of each message a test consumed from the partition queues.
+final class RoutedMessages: Sendable {
+    let items = Mutex<[(partition: Int, key: String)]>([])
 }
 
 extension Tag {
