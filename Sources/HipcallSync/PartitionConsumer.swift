@@ -87,12 +87,40 @@ final class PartitionSlot: Sendable {
     }
 }
 
+/// The workers this worker has heard from lately: every worker probes every partition, and all
+/// probes of a partition reach its active consumer, so a worker that holds any partition sees a
+/// probe from every live worker within one balancing round. (The broker's own consumer count does
+/// not help: for a single-active-consumer quorum queue, `queue.declare-ok` counts only the active one.)
+final class PeerSet: Sendable {
+    /// This worker's id, carried in its probes.
+    let me: String
+    private let lastHeard = Mutex<[String: ContinuousClock.Instant]>([:])
+
+    init() {
+        me = "worker-\(UInt64.random(in: .min ... .max))"
+    }
+
+    /// Records a probe from worker `id`.
+    func heard(_ id: String) {
+        lastHeard.withLock { $0[id] = .now }
+    }
+
+    /// The workers heard from within `window` before `now`, this one included.
+    func count(at now: ContinuousClock.Instant, window: Duration) -> Int {
+        lastHeard.withLock { heard in
+            heard = heard.filter { now - $0.value < window }
+            return heard.keys.filter { $0 != me }.count + 1
+        }
+    }
+}
+
 extension SyncWorker {
     /// How long after its last delivery (an event or a probe) a partition still counts as held.
     static let partitionActivityWindow: Duration = .seconds(3)
-    /// The header of probe messages: each worker publishes one to every partition queue on each
-    /// balancing round, so that the active consumer of an idle partition still receives deliveries.
-    /// The receiving worker acks a probe without processing it.
+    /// The header of probe messages (value: the sending worker's id): each worker publishes one to
+    /// every partition queue on each balancing round, so that the active consumer of an idle
+    /// partition still receives deliveries and learns which workers are alive. The receiving worker
+    /// acks a probe without processing it.
     static let probeHeader = "x-hipcall-probe"
 
     /// One connection's life in the partitioned mode: a channel and single-active consumer per
@@ -106,6 +134,7 @@ extension SyncWorker {
         for slot in slots { metrics.partitionActive(slot.index, false) }
         defer { for slot in slots { metrics.partitionActive(slot.index, false) } }
         let control = try await connection.openChannel()
+        let peers = PeerSet()
         logger.info(
             "consuming partitions",
             metadata: [
@@ -113,9 +142,9 @@ extension SyncWorker {
             ])
         try await withThrowingTaskGroup(of: Void.self) { group in
             for slot in slots {
-                group.addTask { try await self.consume(slot, on: connection, prefetch: prefetch) }
+                group.addTask { try await self.consume(slot, on: connection, prefetch: prefetch, peers: peers) }
             }
-            group.addTask { try await self.balance(slots, control: control) }
+            group.addTask { try await self.balance(slots, control: control, peers: peers) }
             group.addTask {
                 do { try await gracefulShutdown() } catch { return }
                 await self.drainForShutdown(slots)
@@ -126,7 +155,7 @@ extension SyncWorker {
 
     /// Subscribes to one partition queue again and again (after each handover, at the back of the
     /// queue's consumer list) and dispatches its deliveries in delivery order.
-    private func consume(_ slot: PartitionSlot, on connection: AMQPConnection, prefetch: UInt16) async throws {
+    private func consume(_ slot: PartitionSlot, on connection: AMQPConnection, prefetch: UInt16, peers: PeerSet) async throws {
         while !Task.isShuttingDownGracefully {
             try Task.checkCancellation()
             let channel = try await connection.openChannel()
@@ -141,8 +170,9 @@ extension SyncWorker {
             await withTaskGroup(of: Void.self) { group in
                 do {
                     for try await delivery in consumer {
-                        if delivery.headers[Self.probeHeader] != nil {
+                        if let probe = delivery.headers[Self.probeHeader] {
                             _ = slot.admit(dispatch: false)
+                            peers.heard(probe.stringValue ?? "")
                             try? delivery.ack()
                             continue
                         }
@@ -169,21 +199,21 @@ extension SyncWorker {
         }
     }
 
-    /// Every ~second (with jitter): probes every partition, learns how many workers consume them,
+    /// Every ~second (with jitter): probes every partition, counts the workers it heard from,
     /// publishes which partitions this worker holds, and hands one over when it holds more than
     /// `ceil(partitions / workers)`. The handed-over partition goes to the next worker in the
     /// queue's consumer list, so partitions move on until every worker is within its fair share.
-    private func balance(_ slots: [PartitionSlot], control: AMQPChannel) async throws {
+    private func balance(_ slots: [PartitionSlot], control: AMQPChannel, peers: PeerSet) async throws {
         while !Task.isShuttingDownGracefully {
             try await Task.sleep(for: .milliseconds(Int.random(in: 700...1300)))
             if Task.isShuttingDownGracefully { return }
-            var workers = 1
             for slot in slots {
                 _ = try await control.publish(
-                    exchange: "", routingKey: slot.queue, body: [], properties: AMQPProperties(headers: [Self.probeHeader: "1"]))
-                workers = max(workers, Int(try await control.declareQueue(slot.queue, passive: true).consumerCount))
+                    exchange: "", routingKey: slot.queue, body: [],
+                    properties: AMQPProperties(headers: [Self.probeHeader: .string(peers.me)]))
             }
             let now = ContinuousClock.now
+            let workers = peers.count(at: now, window: Self.partitionActivityWindow)
             let held = slots.filter { $0.isActive(at: now, window: Self.partitionActivityWindow) }
             for slot in slots { metrics.partitionActive(slot.index, held.contains { $0 === slot }) }
             let fair = (slots.count + workers - 1) / workers
