@@ -49,6 +49,7 @@ struct PartitionTests {
             #expect(try await world.waitUntil { world.records.companies.count >= 5 })
             let victim = await PartitionSpread([first, second]).held[0].isEmpty ? second : first
             let standby = victim.process === first.process ? second : first
+            #expect(try await world.partitionDepth() > 0, "the workers finished before the kill; the test proves nothing")
             victim.kill()
             #expect(try await world.waitUntil(timeout: .seconds(30)) { await PartitionSpread([standby]).counts == [4] })
             #expect(try await world.waitUntil(timeout: .seconds(60)) { try await world.partitionDepth() == 0 })
@@ -90,7 +91,7 @@ struct PartitionTests {
             var workers = [try world.startWorker(["--concurrency", "8"])]
             #expect(try await world.waitUntil { await PartitionSpread(workers).counts == [8] })
             let keys = (0..<60).map { "MIG-\($0)" }
-            let rounds = 8
+            let rounds = 20
             let publisher = Task {
                 for round in 0..<rounds {
                     for key in keys {
@@ -99,7 +100,7 @@ struct PartitionTests {
                             SyncTestEnvironment.event(
                                 at: "2026-11-25T11:00:\(String(format: "%02d", round))Z", externalID: key, data: #"{"name":"\#(key) m\#(round)"}"#))
                     }
-                    try await Task.sleep(for: .milliseconds(250))
+                    try await Task.sleep(for: .milliseconds(400))
                 }
             }
             try await Task.sleep(for: .milliseconds(400))
