@@ -204,10 +204,11 @@ public struct AMQPChannel: Sendable {
     }
 
     /// Closes the channel; unacknowledged deliveries on it go back to their queues. Acks already
-    /// requested leave before the close, so they are not requeued.
+    /// requested leave before the close, so they are not requeued; later ones are dropped.
     public func close() async throws {
         try await address.perform { core, channel, done in
             core.flushAcks()
+            channel.closing = true
             var close = amqp_channel_close_t(
                 reply_code: 200, reply_text: amqp_bytes_t(len: 0, bytes: nil), class_id: 0, method_id: 0)
             core.sendRPC(on: channel, method: AMQPMethodID.channelClose, &close, expecting: [AMQPMethodID.channelCloseOk]) {

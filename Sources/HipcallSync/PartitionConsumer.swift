@@ -149,7 +149,9 @@ extension SyncWorker {
                 do { try await gracefulShutdown() } catch { return }
                 await self.drainForShutdown(slots)
             }
-            try await group.waitForAll()
+            // The first failure ends the session (leaving the closure cancels the other children;
+            // `waitForAll` would wait for the shutdown watcher).
+            while try await group.next() != nil {}
         }
     }
 

@@ -88,20 +88,40 @@ extension SyncTopology {
         return queues
     }
 
-    /// Declares the hash and unkeyed exchanges and the bindings of the partitioned mode (the queues
-    /// are declared by ``declare(on:)``): partitions bound in order with weight 1, partition 0
-    /// behind the unkeyed fanout, and the hash exchange bound to the events exchange for each event
-    /// routing key.
+    /// One binding of the partitioned mode: a queue or (with `toExchange`) an exchange bound to `source`.
+    public struct PartitionBinding: Sendable, Equatable {
+        public var source: String
+        public var destination: String
+        public var routingKey: String
+        public var toExchange: Bool
+    }
+
+    /// The bindings of the partitioned mode, in the order they must be made: each partition to the
+    /// hash exchange with weight 1 (in order: bucket `i` is partition `i`), partition 0 behind the
+    /// unkeyed fanout, and the hash exchange behind the events exchange for each event routing key.
+    public var partitionBindings: [PartitionBinding] {
+        var bindings = (0..<partitions).map {
+            PartitionBinding(source: partitionExchange, destination: partitionQueue($0), routingKey: "1", toExchange: false)
+        }
+        bindings.append(PartitionBinding(source: unkeyedExchange, destination: partitionQueue(0), routingKey: "", toExchange: false))
+        for routingKey in Self.eventRoutingKeys {
+            bindings.append(PartitionBinding(source: eventsExchange, destination: partitionExchange, routingKey: routingKey, toExchange: true))
+        }
+        return bindings
+    }
+
+    /// Declares the hash and unkeyed exchanges and makes ``partitionBindings`` (the queues are
+    /// declared by ``declare(on:)``).
     func declarePartitionRouting(on channel: AMQPChannel) async throws {
         for exchange in partitionExchanges {
             try await channel.declareExchange(exchange.name, type: exchange.type, durable: true, arguments: exchange.arguments)
         }
-        for partition in 0..<partitions {
-            try await channel.bindQueue(partitionQueue(partition), exchange: partitionExchange, routingKey: "1")
-        }
-        try await channel.bindQueue(partitionQueue(0), exchange: unkeyedExchange, routingKey: "")
-        for routingKey in Self.eventRoutingKeys {
-            try await channel.bindExchange(partitionExchange, source: eventsExchange, routingKey: routingKey)
+        for binding in partitionBindings {
+            if binding.toExchange {
+                try await channel.bindExchange(binding.destination, source: binding.source, routingKey: binding.routingKey)
+            } else {
+                try await channel.bindQueue(binding.destination, exchange: binding.source, routingKey: binding.routingKey)
+            }
         }
     }
 }

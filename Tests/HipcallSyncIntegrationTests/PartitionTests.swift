@@ -112,7 +112,7 @@ struct PartitionTests {
             #expect(try await world.waitUntil(timeout: .seconds(30)) { await PartitionSpread(workers).isBalanced(partitions: 8) })
             try await Task.sleep(for: .seconds(2))
             #expect(await world.settledEvents() == keys.count * rounds)
-            #expect(try await world.partitionDepth() == 0)
+            #expect(try await world.waitUntil { try await world.partitionDepth() == 0 })
             let moved = await workers.dropFirst().asyncSum { await $0.events() }
             #expect(moved > 0, "no partition moved to a joining worker while events flowed; the test proves nothing")
             #expect(world.records.companies.count == keys.count)
@@ -145,6 +145,23 @@ struct PartitionTests {
         }
     }
 
+    @Test("SIGTERM in the partitioned mode exits 0 and leaves nothing unacked or lost")
+    func gracefulShutdown() async throws {
+        try await withSyncEnvironment(faults: SimulatorFaults(latencyMs: 100), partitions: 4) { world in
+            for key in 0..<60 {
+                try await world.publishKeyed(
+                    "company.changed", resource: "companies", externalID: "GP-\(key)",
+                    SyncTestEnvironment.event(externalID: "GP-\(key)", data: #"{"name":"GP \#(key)"}"#))
+            }
+            let worker = try world.startWorker(["--concurrency", "4"])
+            #expect(try await world.waitUntil { world.records.companies.count >= 4 })
+            #expect(worker.terminate() == 0)
+            let remaining = try await world.takePartitionEvents().count
+            #expect(remaining > 0, "the worker finished before SIGTERM; the test proves nothing")
+            #expect(remaining + world.records.companies.count == 60)
+        }
+    }
+
     @Test("the same key always lands in the same partition; unkeyed events are routed, not dropped")
     func routing() async throws {
         try await withSyncEnvironment(partitions: 8) { world in
@@ -156,24 +173,9 @@ struct PartitionTests {
                 }
             }
             try await world.publish("contact.changed", SyncTestEnvironment.event(externalID: "NOKEY", data: #"{"first_name":"N"}"#))
-            // basic.get is refused on single-active-consumer quorum queues: consume each partition instead.
-            let seen = RoutedMessages()
-            var consumers: [AMQPConsumer] = []
-            for partition in 0..<8 {
-                let consumer = try await world.connection.openChannel().consume(queue: world.topology.partitionQueue(partition))
-                consumers.append(consumer)
-                Task { [partition] in
-                    for try await delivery in consumer {
-                        let key = delivery.headers[SyncTopology.keyHeader]?.stringValue ?? "none"
-                        seen.items.withLock { $0.append((partition, key)) }
-                        try delivery.ack()
-                    }
-                }
-            }
-            #expect(try await world.waitUntil { seen.items.withLock { $0.count } == 101 })
-            for consumer in consumers { try await consumer.cancel() }
-            let total = seen.items.withLock { $0.count }
-            let partitionOfKey = seen.items.withLock { Dictionary($0.map { ($0.key, Set([$0.partition])) }, uniquingKeysWith: { $0.union($1) }) }
+            let taken = try await world.takePartitionEvents()
+            let total = taken.count
+            let partitionOfKey = Dictionary(taken.map { ($0.key, Set([$0.partition])) }, uniquingKeysWith: { $0.union($1) })
             #expect(total == 101)
             #expect(partitionOfKey.values.allSatisfy { $0.count == 1 })
             #expect(Set(partitionOfKey.values.map { $0.first! }).count > 3, "keys should spread over the partitions")
@@ -184,13 +186,14 @@ struct PartitionTests {
     func throughput() async throws {
         for partitions in [0, 8] {
             try await withSyncEnvironment(faults: SimulatorFaults(latencyMs: 5), partitions: partitions) { world in
-                let events = 1500
+                let keys = 900
+                let events = keys * 5
                 for index in 0..<events {
-                    let key = "TP-\(index % 300)"
+                    let key = "TP-\(index % keys)"
                     try await world.publishKeyed(
                         "company.changed", resource: "companies", externalID: key,
                         SyncTestEnvironment.event(
-                            at: "2026-11-25T10:00:\(String(format: "%02d", index / 300))Z", externalID: key, data: #"{"name":"\#(key) \#(index / 300)"}"#))
+                            at: "2026-11-25T10:00:\(String(format: "%02d", index / keys))Z", externalID: key, data: #"{"name":"\#(key) \#(index / keys)"}"#))
                 }
                 let started = ContinuousClock.now
                 let workers = try (0..<3).map { _ in try world.startWorker(["--concurrency", "16"]) }
@@ -261,6 +264,33 @@ extension SyncTestEnvironment {
             properties: AMQPProperties(contentType: "application/json", headers: [SyncTopology.keyHeader: .string(key)], persistent: true),
             mandatory: true)
         precondition(outcome == .confirmed, "publish was \(outcome)")
+    }
+
+    /// Consumes every partition queue until nothing more arrives for half a second; returns the
+    /// partition and `x-hipcall-key` of each event (not probe) it took. (`basic.get` is refused on
+    /// single-active-consumer quorum queues.)
+    func takePartitionEvents() async throws -> [(partition: Int, key: String)] {
+        let taken = RoutedMessages()
+        var consumers: [AMQPConsumer] = []
+        for partition in 0..<topology.partitions {
+            let consumer = try await connection.openChannel().consume(queue: topology.partitionQueue(partition))
+            consumers.append(consumer)
+            Task { [partition] in
+                for try await delivery in consumer {
+                    if delivery.headers["x-hipcall-probe"] == nil {
+                        taken.items.withLock { $0.append((partition, delivery.headers[SyncTopology.keyHeader]?.stringValue ?? "none")) }
+                    }
+                    try delivery.ack()
+                }
+            }
+        }
+        var last = -1
+        while last != taken.items.withLock({ $0.count }) {
+            last = taken.items.withLock { $0.count }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        for consumer in consumers { try await consumer.cancel() }
+        return taken.items.withLock { $0 }
     }
 
     /// Messages waiting in every partition queue and partition retry queue.
