@@ -64,25 +64,42 @@ struct PartitionTests {
     @Test("many quick updates per key on three workers leave every record equal to its key's last event")
     func ordering() async throws {
         try await withSyncEnvironment(faults: SimulatorFaults(latencyMs: 2, jitterMs: 15), partitions: 8) { world in
-            let workers = try (0..<3).map { _ in try world.startWorker(["--concurrency", "16"]) }
-            #expect(try await world.waitUntil(timeout: .seconds(60)) { await PartitionSpread(workers).isBalanced(partitions: 8) })
-            let keys = (0..<30).map { "ORD-\($0)" }
-            let rounds = 10
-            for round in 0..<rounds {
-                for key in keys {
-                    try await world.publishKeyed(
-                        "company.changed", resource: "companies", externalID: key,
-                        SyncTestEnvironment.event(
-                            at: "2026-11-25T10:00:\(String(format: "%02d", round))Z", externalID: key, data: #"{"name":"\#(key) v\#(round)"}"#))
-                }
-            }
-            #expect(try await world.waitUntil(timeout: .seconds(90)) { await world.settledEvents() == keys.count * rounds })
-            #expect(world.records.companies.count == keys.count)
-            let names = Dictionary(uniqueKeysWithValues: world.records.companies.map { ($0.externalID ?? "", $0[string: "name"] ?? "") })
-            let wrong = keys.filter { names[$0] != "\($0) v\(rounds - 1)" }
-            #expect(wrong.isEmpty, "records not at their last event: \(wrong.map { "\($0)=\(names[$0] ?? "-")" })")
-            #expect(try await world.takeDeadLetters().isEmpty)
+            let (workers, stale) = try await Self.runUpdateStream(in: world)
+            #expect(stale.isEmpty, "records not at their last event: \(stale)")
+            #expect(try await world.waitUntil(timeout: .seconds(30)) { await PartitionSpread(workers).isBalanced(partitions: 8) })
         }
+    }
+
+    @Test("control: the same stream on the shared queue leaves some records at an older event (the race this mode removes)")
+    func orderingShared() async throws {
+        try await withSyncEnvironment(faults: SimulatorFaults(latencyMs: 2, jitterMs: 15)) { world in
+            let (_, stale) = try await Self.runUpdateStream(in: world)
+            withKnownIssue("competing consumers on one queue apply a key's events out of order", isIntermittent: true) {
+                #expect(stale.isEmpty, "records not at their last event: \(stale)")
+            }
+        }
+    }
+
+    /// Queues 10 updates for each of 30 keys before three workers start (so each worker's first
+    /// prefetch mixes many versions of the same keys), waits until all are settled, and returns the
+    /// workers and the records not equal to their key's last event.
+    static func runUpdateStream(in world: SyncTestEnvironment) async throws -> (workers: [WorkerProcess], stale: [String]) {
+        let keys = (0..<30).map { "ORD-\($0)" }
+        let rounds = 10
+        for round in 0..<rounds {
+            for key in keys {
+                try await world.publishKeyed(
+                    "company.changed", resource: "companies", externalID: key,
+                    SyncTestEnvironment.event(
+                        at: "2026-11-25T10:00:\(String(format: "%02d", round))Z", externalID: key, data: #"{"name":"\#(key) v\#(round)"}"#))
+            }
+        }
+        let workers = try (0..<3).map { _ in try world.startWorker(["--concurrency", "16"]) }
+        #expect(try await world.waitUntil(timeout: .seconds(90)) { await world.settledEvents() == keys.count * rounds })
+        #expect(world.records.companies.count == keys.count)
+        #expect(try await world.takeDeadLetters().isEmpty)
+        let names = Dictionary(uniqueKeysWithValues: world.records.companies.map { ($0.externalID ?? "", $0[string: "name"] ?? "") })
+        return (workers, keys.filter { names[$0] != "\($0) v\(rounds - 1)" }.map { "\($0)=\(names[$0] ?? "-")" })
     }
 
     @Test("partitions migrating to a joining worker under load lose nothing and duplicate nothing")
