@@ -129,7 +129,10 @@ extension SyncWorker {
     /// the rest to the partition queues.
     func consumePartitions(on connection: AMQPConnection) async throws {
         let topology = configuration.topology
-        let prefetch = UInt16(clamping: max(1, configuration.concurrency / topology.partitions))
+        // Each partition may buffer up to `concurrency` deliveries (fewer with a smaller --prefetch);
+        // the permits keep the worker as a whole at `concurrency` in flight, however many it holds.
+        let prefetch = UInt16(clamping: max(1, min(Int(configuration.prefetch), configuration.concurrency)))
+        let permits = PartitionPermits(configuration.concurrency)
         let slots = (0..<topology.partitions).map { PartitionSlot(index: $0, queue: topology.partitionQueue($0)) }
         for slot in slots { metrics.partitionActive(slot.index, false) }
         defer { for slot in slots { metrics.partitionActive(slot.index, false) } }
@@ -142,7 +145,7 @@ extension SyncWorker {
             ])
         try await withThrowingTaskGroup(of: Void.self) { group in
             for slot in slots {
-                group.addTask { try await self.consume(slot, on: connection, prefetch: prefetch, peers: peers) }
+                group.addTask { try await self.consume(slot, on: connection, prefetch: prefetch, permits: permits, peers: peers) }
             }
             group.addTask { try await self.balance(slots, control: control, peers: peers) }
             group.addTask {
@@ -156,8 +159,10 @@ extension SyncWorker {
     }
 
     /// Subscribes to one partition queue again and again (after each handover, at the back of the
-    /// queue's consumer list) and dispatches its deliveries in delivery order.
-    private func consume(_ slot: PartitionSlot, on connection: AMQPConnection, prefetch: UInt16, peers: PeerSet) async throws {
+    /// queue's consumer list) and dispatches its deliveries in delivery order, each once it has a permit.
+    private func consume(
+        _ slot: PartitionSlot, on connection: AMQPConnection, prefetch: UInt16, permits: PartitionPermits, peers: PeerSet
+    ) async throws {
         while !Task.isShuttingDownGracefully {
             try Task.checkCancellation()
             let channel = try await connection.openChannel()
@@ -179,9 +184,11 @@ extension SyncWorker {
                             continue
                         }
                         guard slot.admit(dispatch: true) else { continue }
+                        await permits.acquire()
                         metrics.inFlight(inFlight.add(1, ordering: .relaxed).newValue)
                         group.addTask {
                             await self.handler.handle(delivery, partition: slot.index)
+                            permits.release()
                             slot.finished()
                             self.metrics.inFlight(self.inFlight.subtract(1, ordering: .relaxed).newValue)
                         }

@@ -201,25 +201,48 @@ struct PartitionTests {
         }
     }
 
-    @Test("figures: events per second, shared mode vs 8 partitions, three workers", .tags(.figures))
-    func throughput() async throws {
+    @Test(
+        "figures: events per second, shared mode vs 8 partitions, three workers, from a full queue and in steady state",
+        .tags(.figures), arguments: [5, 25])
+    func throughput(latencyMs: Int) async throws {
         for partitions in [0, 8] {
-            try await withSyncEnvironment(faults: SimulatorFaults(latencyMs: 5), partitions: partitions) { world in
-                let keys = 900
-                let events = keys * 5
-                for index in 0..<events {
-                    let key = "TP-\(index % keys)"
-                    try await world.publishKeyed(
-                        "company.changed", resource: "companies", externalID: key,
-                        SyncTestEnvironment.event(
-                            at: "2026-11-25T10:00:\(String(format: "%02d", index / keys))Z", externalID: key, data: #"{"name":"\#(key) \#(index / keys)"}"#))
+            for warm in [false, true] {
+                try await withSyncEnvironment(faults: SimulatorFaults(latencyMs: latencyMs), partitions: partitions) { world in
+                    var workers: [WorkerProcess] = []
+                    if warm {
+                        workers = try (0..<3).map { _ in try world.startWorker(["--concurrency", "16"]) }
+                        if partitions > 0 {
+                            #expect(try await world.waitUntil { await PartitionSpread(workers).isBalanced(partitions: partitions) })
+                        } else {
+                            try await Task.sleep(for: .seconds(2))
+                        }
+                    }
+                    let keys = 900
+                    let events = keys * 5
+                    let started = ContinuousClock.now
+                    for start in stride(from: 0, to: events, by: 100) {
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            for index in start..<min(start + 100, events) {
+                                let key = "TP-\(index % keys)"
+                                group.addTask {
+                                    try await world.publishKeyed(
+                                        "company.changed", resource: "companies", externalID: key,
+                                        SyncTestEnvironment.event(
+                                            at: "2026-11-25T10:00:\(String(format: "%02d", index / keys))Z", externalID: key,
+                                            data: #"{"name":"\#(key) \#(index / keys)"}"#))
+                                }
+                            }
+                            try await group.waitForAll()
+                        }
+                    }
+                    if !warm { workers = try (0..<3).map { _ in try world.startWorker(["--concurrency", "16"]) } }
+                    #expect(try await world.waitUntil(timeout: .seconds(180)) { await world.settledEvents() == events })
+                    let elapsed = ContinuousClock.now - started
+                    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                    print(
+                        "FIGURE throughput latency=\(latencyMs)ms partitions=\(partitions) \(warm ? "steady (workers running, publish included)" : "full queue (publish and worker start included)"): \(events) events in \(seconds.formatted(.number.precision(.fractionLength(2))))s = \(Int(Double(events) / seconds))/s"
+                    )
                 }
-                let started = ContinuousClock.now
-                let workers = try (0..<3).map { _ in try world.startWorker(["--concurrency", "16"]) }
-                #expect(try await world.waitUntil(timeout: .seconds(180)) { await world.settledEvents() == events })
-                let elapsed = ContinuousClock.now - started
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                print("FIGURE throughput partitions=\(partitions): \(events) events in \(elapsed) (\(Int(Double(events) / seconds))/s incl. worker start), workers=\(workers.count)")
             }
         }
     }
