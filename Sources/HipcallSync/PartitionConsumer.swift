@@ -209,9 +209,10 @@ extension SyncWorker {
     }
 
     /// Every ~second (with jitter): probes every partition, counts the workers it heard from,
-    /// publishes which partitions this worker holds, and hands one over when it holds more than
-    /// `ceil(partitions / workers)`. The handed-over partition goes to the next worker in the
-    /// queue's consumer list, so partitions move on until every worker is within its fair share.
+    /// publishes which partitions this worker holds, and when it holds more than
+    /// `ceil(partitions / workers)` hands the excess over (chosen at random, all at once). A
+    /// handed-over partition goes to the next worker in the queue's consumer list, so partitions
+    /// move on until every worker is within its fair share.
     private func balance(_ slots: [PartitionSlot], control: AMQPChannel, peers: PeerSet) async throws {
         while !Task.isShuttingDownGracefully {
             try await Task.sleep(for: .milliseconds(Int.random(in: 700...1300)))
@@ -226,12 +227,21 @@ extension SyncWorker {
             let held = slots.filter { $0.isActive(at: now, window: Self.partitionActivityWindow) }
             for slot in slots { metrics.partitionActive(slot.index, held.contains { $0 === slot }) }
             let fair = (slots.count + workers - 1) / workers
-            guard held.count > fair, await !authGate.isClosed, let slot = held.randomElement() else { continue }
+            guard held.count > fair, await !authGate.isClosed else { continue }
+            let excess = held.shuffled().prefix(held.count - fair)
             logger.info(
-                "handing a partition over",
-                metadata: ["partition": "\(slot.index)", "held": "\(held.count)", "fair": "\(fair)", "workers": "\(workers)"])
-            await handOver(slot)
-            metrics.partitionActive(slot.index, false)
+                "handing partitions over",
+                metadata: [
+                    "partitions": "\(excess.map(\.index))", "held": "\(held.count)", "fair": "\(fair)", "workers": "\(workers)",
+                ])
+            await withTaskGroup(of: Void.self) { group in
+                for slot in excess {
+                    group.addTask {
+                        await self.handOver(slot)
+                        self.metrics.partitionActive(slot.index, false)
+                    }
+                }
+            }
         }
     }
 
