@@ -79,6 +79,18 @@ public struct AMQPChannel: Sendable {
         }
     }
 
+    /// Binds exchange `destination` to exchange `source` (a RabbitMQ extension): messages routed by
+    /// `source` with a matching key continue to `destination`.
+    public func bindExchange(
+        _ destination: String, source: String, routingKey: String, arguments: AMQPTable = [:]
+    ) async throws {
+        _ = try await rpc(AMQPMethodID.exchangeBind, expecting: [AMQPMethodID.exchangeBindOk]) { arena in
+            amqp_exchange_bind_t(
+                ticket: 0, destination: arena.string(destination), source: arena.string(source),
+                routing_key: arena.string(routingKey), nowait: 0, arguments: arena.table(arguments))
+        }
+    }
+
     /// Removes every ready message from a queue; returns how many were removed.
     @discardableResult
     public func purgeQueue(_ name: String) async throws -> UInt32 {
@@ -204,9 +216,12 @@ public struct AMQPChannel: Sendable {
         return message
     }
 
-    /// Closes the channel; unacknowledged deliveries on it go back to their queues.
+    /// Closes the channel; unacknowledged deliveries on it go back to their queues. Acks already
+    /// requested leave before the close, so they are not requeued; later ones are dropped.
     public func close() async throws {
         try await address.perform { core, channel, done in
+            core.flushAcks()
+            channel.closing = true
             var close = amqp_channel_close_t(
                 reply_code: 200, reply_text: amqp_bytes_t(len: 0, bytes: nil), class_id: 0, method_id: 0)
             core.sendRPC(on: channel, method: AMQPMethodID.channelClose, &close, expecting: [AMQPMethodID.channelCloseOk]) {

@@ -15,6 +15,8 @@ enum AMQPMethodID {
     static let exchangeDeclareOk: amqp_method_number_t = 0x0028_000B
     static let exchangeDelete: amqp_method_number_t = 0x0028_0014
     static let exchangeDeleteOk: amqp_method_number_t = 0x0028_0015
+    static let exchangeBind: amqp_method_number_t = 0x0028_001E
+    static let exchangeBindOk: amqp_method_number_t = 0x0028_001F
     static let queueDeclare: amqp_method_number_t = 0x0032_000A
     static let queueDeclareOk: amqp_method_number_t = 0x0032_000B
     static let queueBind: amqp_method_number_t = 0x0032_0014

@@ -45,6 +45,9 @@ final class ChannelState {
     var returnedBySequence: [UInt64: (code: UInt16, text: String)] = [:]
     /// Settlement bookkeeping that lets queued acks go out as one cumulative ack.
     var acks = AckBatcher()
+    /// Set once this client sent `channel.close`: the broker answers any later frame on the
+    /// channel but `close-ok` with a connection error, so settlements are dropped (the close requeues).
+    var closing = false
 
     init(id: UInt16) {
         self.id = id

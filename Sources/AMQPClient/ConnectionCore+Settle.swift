@@ -4,7 +4,7 @@ extension ConnectionCore {
     /// Applies an ack, nack or reject. Plain acks wait for ``flushAcks()`` at the end of the
     /// current batch of commands, so that consecutive acks leave as one cumulative ack.
     func settle(_ settlement: ChannelAddress.Settlement, onChannel id: UInt16) {
-        guard let channel = channels[id] else { return }
+        guard let channel = channels[id], !channel.closing else { return }
         switch settlement {
         case .ack(let tag, false):
             channel.acks.requestAck(tag)
@@ -23,7 +23,7 @@ extension ConnectionCore {
 
     /// Sends the acks queued during the last batch of commands.
     func flushAcks() {
-        for channel in channels.values { flushAcks(of: channel) }
+        for channel in channels.values where !channel.closing { flushAcks(of: channel) }
     }
 
     /// Sends one channel's queued acks; called before any method on that channel, so an ack

@@ -23,14 +23,17 @@ struct DeliveryHandler: Sendable {
     /// The header that carries a retried or dead-lettered message's original routing key.
     static let originalRoutingKeyHeader = "x-hipcall-routing-key"
 
-    func handle(_ delivery: AMQPDelivery) async {
+    /// Handles one delivery; `partition` names the partition queue it came from (partitioned mode),
+    /// whose own retry queues a transient failure goes to.
+    func handle(_ delivery: AMQPDelivery, partition: Int? = nil) async {
         let started = ContinuousClock.now
         let routingKey = delivery.headers[Self.originalRoutingKeyHeader]?.stringValue ?? delivery.routingKey
         let event: SyncEvent
         do throws(EventRejection) {
             event = try decoder.decode(routingKey: routingKey, body: delivery.body)
         } catch {
-            await settleFailure(delivery, routingKey: routingKey, event: nil, failure: .invalidEvent(error), started: started)
+            await settleFailure(
+                delivery, routingKey: routingKey, event: nil, failure: .invalidEvent(error), partition: partition, started: started)
             return
         }
         while true {
@@ -58,7 +61,8 @@ struct DeliveryHandler: Sendable {
             case .failed(.auth(let status), _), .coalesced(_, .auth(let status)):
                 await pauseForAuth(status: status)
             case .failed(let failure, _), .coalesced(_, let failure?):
-                await settleFailure(delivery, routingKey: routingKey, event: event, failure: failure, started: started)
+                await settleFailure(
+                    delivery, routingKey: routingKey, event: event, failure: failure, partition: partition, started: started)
                 return
             }
         }
@@ -85,7 +89,8 @@ struct DeliveryHandler: Sendable {
     /// Moves a failed delivery to a retry queue or the dead-letter queue, then acks it. When the
     /// copy cannot be confirmed, the delivery goes back to the work queue instead: never lost.
     private func settleFailure(
-        _ delivery: AMQPDelivery, routingKey: String, event: SyncEvent?, failure: SyncFailure, started: ContinuousClock.Instant
+        _ delivery: AMQPDelivery, routingKey: String, event: SyncEvent?, failure: SyncFailure, partition: Int?,
+        started: ContinuousClock.Instant
     ) async {
         let attempts = SyncHeaders.attempts(fromHeader: delivery.headers[SyncHeaders.attempts]?.stringValue) + 1
         let decision = retryPolicy.decide(attempts: attempts, failure: failure)
@@ -103,7 +108,7 @@ struct DeliveryHandler: Sendable {
         let targetKey: String
         switch decision {
         case .retry(_, let queueIndex):
-            (outcome, exchange, targetKey) = ("retried", "", topology.retryQueue(queueIndex))
+            (outcome, exchange, targetKey) = ("retried", "", topology.retryQueue(queueIndex, partition: partition))
         case .deadLetter:
             (outcome, exchange, targetKey) = ("dead_lettered", topology.deadLetterExchange, routingKey)
         }

@@ -15,16 +15,19 @@ public struct SyncTopology: Sendable, Equatable {
     public var retryDelays: [Duration]
     /// The quorum queue's delivery limit: a safety net against crash loops (the message is then dead-lettered).
     public var deliveryLimit: Int
+    /// How many partition queues replace the shared work queue; 0 (the default) is the shared mode.
+    public var partitions: Int
 
     public init(
         eventsExchange: String = "crm.events", prefix: String = "hipcall-sync", syncedExchange: String = "crm.synced",
-        retryDelays: [Duration] = RetryPolicy().delays, deliveryLimit: Int = 20
+        retryDelays: [Duration] = RetryPolicy().delays, deliveryLimit: Int = 20, partitions: Int = 0
     ) {
         self.eventsExchange = eventsExchange
         self.prefix = prefix
         self.syncedExchange = syncedExchange
         self.retryDelays = retryDelays
         self.deliveryLimit = deliveryLimit
+        self.partitions = partitions
     }
 
     public var workQueue: String { "\(prefix).work" }
@@ -38,6 +41,7 @@ public struct SyncTopology: Sendable, Equatable {
 
     /// Every queue this topology declares, with its arguments.
     public var queues: [(name: String, arguments: AMQPTable)] {
+        if isPartitioned { return partitionedQueues }
         var queues: [(String, AMQPTable)] = [
             (
                 workQueue,
@@ -69,8 +73,12 @@ public struct SyncTopology: Sendable, Equatable {
         for queue in queues {
             try await channel.declareQueue(queue.name, durable: true, arguments: queue.arguments)
         }
-        for routingKey in Self.eventRoutingKeys {
-            try await channel.bindQueue(workQueue, exchange: eventsExchange, routingKey: routingKey)
+        if isPartitioned {
+            try await declarePartitionRouting(on: channel)
+        } else {
+            for routingKey in Self.eventRoutingKeys {
+                try await channel.bindQueue(workQueue, exchange: eventsExchange, routingKey: routingKey)
+            }
         }
         try await channel.bindQueue(deadLetterQueue, exchange: deadLetterExchange, routingKey: "#")
     }

@@ -15,9 +15,9 @@ public final class SyncWorker: Service, Sendable {
     let metrics = WorkerMetrics()
     let client: HipcallClient
     let authGate = AuthGate()
-    private let handler: DeliveryHandler
+    let handler: DeliveryHandler
     private let publisher: ReliablePublisher
-    private let inFlight = Atomic<Int>(0)
+    let inFlight = Atomic<Int>(0)
 
     public init(configuration: WorkerConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -69,6 +69,16 @@ public final class SyncWorker: Service, Sendable {
         let connection = try await AMQPConnection.connect(configuration.amqp, logger: logger)
         let channel = try await connection.openChannel()
         try await configuration.topology.declare(on: channel)
+        if configuration.topology.isPartitioned {
+            do {
+                try await consumePartitions(on: connection)
+            } catch {
+                await connection.close()
+                throw error
+            }
+            await connection.close()
+            return
+        }
         try await channel.qos(prefetchCount: configuration.prefetch)
         let consumer = try await channel.consume(queue: configuration.topology.workQueue)
         logger.info(

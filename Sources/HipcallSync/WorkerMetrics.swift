@@ -39,4 +39,9 @@ public struct WorkerMetrics: Sendable {
     func authPaused(_ paused: Bool) {
         Gauge(label: "hipcall_sync_auth_paused").record(paused ? 1 : 0)
     }
+
+    /// 1 while this worker is the active consumer of partition `partition`, 0 while it stands by.
+    func partitionActive(_ partition: Int, _ active: Bool) {
+        Gauge(label: "hipcall_sync_partition_active", dimensions: [("partition", String(partition))]).record(active ? 1 : 0)
+    }
 }

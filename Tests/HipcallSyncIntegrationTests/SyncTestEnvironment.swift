@@ -28,13 +28,17 @@ final class SyncTestEnvironment: @unchecked Sendable {
         ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/%2F"
     }
 
-    init(faults: SimulatorFaults = SimulatorFaults(), rateLimitPerMinute: Int = 0, retryDelays: [Duration] = [.milliseconds(300), .milliseconds(600)]) async throws {
+    init(
+        faults: SimulatorFaults = SimulatorFaults(), rateLimitPerMinute: Int = 0,
+        retryDelays: [Duration] = [.milliseconds(300), .milliseconds(600)], partitions: Int = 0
+    ) async throws {
         let id = UUID().uuidString.prefix(8).lowercased()
         token = "token-\(id)"
         simulator = try await HipcallSimulator.start(
             SimulatorConfiguration(port: 0, tokens: [token], rateLimitPerMinute: rateLimitPerMinute, faults: faults))
         topology = SyncTopology(
-            eventsExchange: "test.\(id).events", prefix: "test.\(id)", syncedExchange: "test.\(id).synced", retryDelays: retryDelays)
+            eventsExchange: "test.\(id).events", prefix: "test.\(id)", syncedExchange: "test.\(id).synced", retryDelays: retryDelays,
+            partitions: partitions)
         connection = try await AMQPConnection.connect(url: Self.amqpURL)
         channel = try await connection.openChannel()
         try await topology.declare(on: channel)
@@ -54,7 +58,7 @@ final class SyncTestEnvironment: @unchecked Sendable {
                 "--events-exchange", topology.eventsExchange, "--queue-prefix", topology.prefix,
                 "--synced-exchange", topology.syncedExchange,
                 "--retry-steps", topology.retryDelays.map { "\($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)ms" }.joined(separator: ","),
-                "--log-level", "warning", "--shutdown-grace", "5s",
+                "--log-level", "warning", "--shutdown-grace", "5s", "--partitions", "\(topology.partitions)",
             ] + arguments
         var environment = ProcessInfo.processInfo.environment
         if let tokenFile {
@@ -134,7 +138,8 @@ final class SyncTestEnvironment: @unchecked Sendable {
     func stop() async {
         for worker in workers { worker.kill() }
         for queue in topology.queues { _ = try? await connection.openChannel().deleteQueue(queue.name) }
-        for exchange in [topology.eventsExchange, topology.deadLetterExchange, topology.syncedExchange] {
+        let partitionExchanges = topology.isPartitioned ? topology.partitionExchanges.map(\.name) : []
+        for exchange in [topology.eventsExchange, topology.deadLetterExchange, topology.syncedExchange] + partitionExchanges {
             try? await connection.openChannel().deleteExchange(exchange)
         }
         await connection.close()
@@ -171,10 +176,10 @@ final class SyncTestEnvironment: @unchecked Sendable {
 
 /// Runs `body` in a fresh environment and always stops it afterwards, even when `body` throws.
 func withSyncEnvironment<T>(
-    faults: SimulatorFaults = SimulatorFaults(), rateLimitPerMinute: Int = 0,
+    faults: SimulatorFaults = SimulatorFaults(), rateLimitPerMinute: Int = 0, partitions: Int = 0,
     _ body: (SyncTestEnvironment) async throws -> T
 ) async throws -> T {
-    let world = try await SyncTestEnvironment(faults: faults, rateLimitPerMinute: rateLimitPerMinute)
+    let world = try await SyncTestEnvironment(faults: faults, rateLimitPerMinute: rateLimitPerMinute, partitions: partitions)
     do {
         let result = try await body(world)
         await world.stop()

@@ -1,0 +1,275 @@
+import AMQPClient
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Why a partitioned session ended although this worker did not end it.
+enum PartitionError: Error, CustomStringConvertible {
+    /// The broker ended the consumer of a partition queue (the queue was deleted, or the consumer cancelled).
+    case consumerEnded(queue: String)
+
+    var description: String {
+        switch self {
+        case .consumerEnded(let queue): "the broker ended the consumer of partition queue '\(queue)'"
+        }
+    }
+}
+
+/// What one worker knows about one partition queue: the channel of its current subscription, when
+/// a delivery last arrived there (the broker delivers only to the queue's single active consumer,
+/// so a recent delivery means this worker is the active one), whether it is draining for a
+/// handover or shutdown, and how many of its deliveries are being processed.
+final class PartitionSlot: Sendable {
+    let index: Int
+    let queue: String
+    private let state = Mutex(State())
+
+    /// The mutable part, guarded by the mutex.
+    private struct State {
+        var channel: AMQPChannel?
+        var lastDelivery: ContinuousClock.Instant?
+        var draining = false
+        var closing = false
+        var inFlight = 0
+    }
+
+    init(index: Int, queue: String) {
+        self.index = index
+        self.queue = queue
+    }
+
+    /// Starts a fresh subscription on `channel`: not draining, not known to be active yet.
+    func subscribed(on channel: AMQPChannel) {
+        state.withLock { $0 = State(channel: channel) }
+    }
+
+    /// Records a delivery; returns whether it may be dispatched. While draining it is not: it stays
+    /// unacked, and closing the channel returns it to the queue ahead of later messages.
+    func admit(dispatch: Bool) -> Bool {
+        state.withLock { state in
+            state.lastDelivery = .now
+            guard dispatch, !state.draining else { return false }
+            state.inFlight += 1
+            return true
+        }
+    }
+
+    /// Records that a dispatched delivery is settled.
+    func finished() {
+        state.withLock { $0.inFlight -= 1 }
+    }
+
+    var inFlight: Int { state.withLock { $0.inFlight } }
+
+    /// Whether this worker closed the channel on purpose (handover or shutdown).
+    var isClosing: Bool { state.withLock { $0.closing } }
+
+    /// Whether a delivery arrived within `window` before `now`.
+    func isActive(at now: ContinuousClock.Instant, window: Duration) -> Bool {
+        state.withLock { state in state.lastDelivery.map { now - $0 < window } ?? false }
+    }
+
+    /// Stops dispatching; returns the channel to close once nothing is in flight (nil between subscriptions).
+    func beginDraining() -> AMQPChannel? {
+        state.withLock { state in
+            state.draining = true
+            return state.channel
+        }
+    }
+
+    /// Marks the subscription as ended by this worker and no longer active; returns its channel.
+    func markClosing() -> AMQPChannel? {
+        state.withLock { state in
+            state.closing = true
+            state.lastDelivery = nil
+            return state.channel
+        }
+    }
+}
+
+/// The workers this worker has heard from lately: every worker probes every partition, and all
+/// probes of a partition reach its active consumer, so a worker that holds any partition sees a
+/// probe from every live worker within one balancing round. (The broker's own consumer count does
+/// not help: for a single-active-consumer quorum queue, `queue.declare-ok` counts only the active one.)
+final class PeerSet: Sendable {
+    /// This worker's id, carried in its probes.
+    let me: String
+    private let lastHeard = Mutex<[String: ContinuousClock.Instant]>([:])
+
+    init() {
+        me = "worker-\(UInt64.random(in: .min ... .max))"
+    }
+
+    /// Records a probe from worker `id`.
+    func heard(_ id: String) {
+        lastHeard.withLock { $0[id] = .now }
+    }
+
+    /// The workers heard from within `window` before `now`, this one included.
+    func count(at now: ContinuousClock.Instant, window: Duration) -> Int {
+        lastHeard.withLock { heard in
+            heard = heard.filter { now - $0.value < window }
+            return heard.keys.filter { $0 != me }.count + 1
+        }
+    }
+}
+
+extension SyncWorker {
+    /// How long after its last delivery (an event or a probe) a partition still counts as held.
+    static let partitionActivityWindow: Duration = .seconds(3)
+    /// The header of probe messages (value: the sending worker's id): each worker publishes one to
+    /// every partition queue on each balancing round, so that the active consumer of an idle
+    /// partition still receives deliveries and learns which workers are alive. The receiving worker
+    /// acks a probe without processing it.
+    static let probeHeader = "x-hipcall-probe"
+
+    /// One connection's life in the partitioned mode: a channel and single-active consumer per
+    /// partition queue, a balancer that hands partitions over until each worker holds at most its
+    /// fair share, and on graceful shutdown a drain that lets in-flight upserts finish and returns
+    /// the rest to the partition queues.
+    func consumePartitions(on connection: AMQPConnection) async throws {
+        let topology = configuration.topology
+        // Each partition may buffer up to `concurrency` deliveries (fewer with a smaller --prefetch);
+        // the permits keep the worker as a whole at `concurrency` in flight, however many it holds.
+        let prefetch = UInt16(clamping: max(1, min(Int(configuration.prefetch), configuration.concurrency)))
+        let permits = PartitionPermits(configuration.concurrency)
+        let slots = (0..<topology.partitions).map { PartitionSlot(index: $0, queue: topology.partitionQueue($0)) }
+        for slot in slots { metrics.partitionActive(slot.index, false) }
+        defer { for slot in slots { metrics.partitionActive(slot.index, false) } }
+        let control = try await connection.openChannel()
+        let peers = PeerSet()
+        logger.info(
+            "consuming partitions",
+            metadata: [
+                "partitions": "\(topology.partitions)", "prefetch_per_partition": "\(prefetch)", "broker": "\(configuration.amqp)",
+            ])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for slot in slots {
+                group.addTask { try await self.consume(slot, on: connection, prefetch: prefetch, permits: permits, peers: peers) }
+            }
+            group.addTask { try await self.balance(slots, control: control, peers: peers) }
+            group.addTask {
+                do { try await gracefulShutdown() } catch { return }
+                await self.drainForShutdown(slots)
+            }
+            // The first failure ends the session (leaving the closure cancels the other children;
+            // `waitForAll` would wait for the shutdown watcher).
+            while try await group.next() != nil {}
+        }
+    }
+
+    /// Subscribes to one partition queue again and again (after each handover, at the back of the
+    /// queue's consumer list) and dispatches its deliveries in delivery order, each once it has a permit.
+    private func consume(
+        _ slot: PartitionSlot, on connection: AMQPConnection, prefetch: UInt16, permits: PartitionPermits, peers: PeerSet
+    ) async throws {
+        while !Task.isShuttingDownGracefully {
+            try Task.checkCancellation()
+            let channel = try await connection.openChannel()
+            try await channel.qos(prefetchCount: prefetch)
+            let consumer = try await channel.consume(queue: slot.queue)
+            slot.subscribed(on: channel)
+            if Task.isShuttingDownGracefully, let channel = slot.markClosing() {
+                // Shutdown began while subscribing: the drain may have missed this channel.
+                try? await channel.close()
+            }
+            var failure: (any Error)?
+            await withTaskGroup(of: Void.self) { group in
+                do {
+                    for try await delivery in consumer {
+                        if let probe = delivery.headers[Self.probeHeader] {
+                            _ = slot.admit(dispatch: false)
+                            peers.heard(probe.stringValue ?? "")
+                            try? delivery.ack()
+                            continue
+                        }
+                        guard slot.admit(dispatch: true) else { continue }
+                        await permits.acquire()
+                        metrics.inFlight(inFlight.add(1, ordering: .relaxed).newValue)
+                        group.addTask {
+                            await self.handler.handle(delivery, partition: slot.index)
+                            permits.release()
+                            slot.finished()
+                            self.metrics.inFlight(self.inFlight.subtract(1, ordering: .relaxed).newValue)
+                        }
+                    }
+                    if !slot.isClosing {
+                        failure = Task.isCancelled ? CancellationError() : PartitionError.consumerEnded(queue: slot.queue)
+                    }
+                } catch {
+                    if !slot.isClosing { failure = error }
+                }
+                // After a lost connection acks cannot reach the broker; after the shutdown grace
+                // period the remaining upserts are abandoned. Either way the messages come back.
+                if failure != nil || Task.isShuttingDownGracefully { group.cancelAll() }
+            }
+            metrics.partitionActive(slot.index, false)
+            if let failure { throw failure }
+        }
+    }
+
+    /// Every ~second (with jitter): probes every partition, counts the workers it heard from,
+    /// publishes which partitions this worker holds, and when it holds more than
+    /// `ceil(partitions / workers)` hands the excess over (chosen at random, all at once). A
+    /// handed-over partition goes to the next worker in the queue's consumer list, so partitions
+    /// move on until every worker is within its fair share.
+    private func balance(_ slots: [PartitionSlot], control: AMQPChannel, peers: PeerSet) async throws {
+        while !Task.isShuttingDownGracefully {
+            try await Task.sleep(for: .milliseconds(Int.random(in: 700...1300)))
+            if Task.isShuttingDownGracefully { return }
+            for slot in slots {
+                _ = try await control.publish(
+                    exchange: "", routingKey: slot.queue, body: [],
+                    properties: AMQPProperties(headers: [Self.probeHeader: .string(peers.me)]))
+            }
+            let now = ContinuousClock.now
+            let workers = peers.count(at: now, window: Self.partitionActivityWindow)
+            let held = slots.filter { $0.isActive(at: now, window: Self.partitionActivityWindow) }
+            for slot in slots { metrics.partitionActive(slot.index, held.contains { $0 === slot }) }
+            let fair = (slots.count + workers - 1) / workers
+            guard held.count > fair, await !authGate.isClosed else { continue }
+            let excess = held.shuffled().prefix(held.count - fair)
+            logger.info(
+                "handing partitions over",
+                metadata: [
+                    "partitions": "\(excess.map(\.index))", "held": "\(held.count)", "fair": "\(fair)", "workers": "\(workers)",
+                ])
+            await withTaskGroup(of: Void.self) { group in
+                for slot in excess {
+                    group.addTask {
+                        await self.handOver(slot)
+                        self.metrics.partitionActive(slot.index, false)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Gives up one partition without reordering it: stops dispatching, waits until its dispatched
+    /// deliveries are settled (acks leave before the close), then closes its channel, which returns
+    /// the undispatched ones to the head of the queue and makes the next consumer active.
+    private func handOver(_ slot: PartitionSlot) async {
+        guard slot.beginDraining() != nil else { return }
+        while slot.inFlight > 0, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        try? await slot.markClosing()?.close()
+    }
+
+    /// On graceful shutdown: stops dispatching on every partition, gives in-flight upserts the
+    /// grace period, then closes the partition channels (the rest goes back to the queues).
+    private func drainForShutdown(_ slots: [PartitionSlot]) async {
+        for slot in slots { _ = slot.beginDraining() }
+        let deadline = ContinuousClock.now + configuration.shutdownGracePeriod
+        while slots.contains(where: { $0.inFlight > 0 }), ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let left = slots.reduce(0) { $0 + $1.inFlight }
+        if left > 0 {
+            logger.warning("in-flight upserts did not finish within the grace period; cancelling them", metadata: ["left": "\(left)"])
+        }
+        for slot in slots {
+            try? await slot.markClosing()?.close()
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import DequeModule
+import Synchronization
+
+/// The worker-wide limit on deliveries processed at once in the partitioned mode, shared by every
+/// partition: a partition's consumer loop takes a permit before it dispatches a delivery, so it
+/// dispatches in delivery order and waits, without reordering, while the worker is busy. Waiters
+/// are served first come, first served.
+final class PartitionPermits: Sendable {
+    private let state: Mutex<State>
+
+    /// Free permits and the waiters queued for one.
+    private struct State {
+        var available: Int
+        var waiters: Deque<CheckedContinuation<Void, Never>> = []
+    }
+
+    init(_ count: Int) {
+        state = Mutex(State(available: count))
+    }
+
+    /// Waits for a permit. Not cancellable: permits come back as in-flight deliveries settle,
+    /// which they do after a cancellation too.
+    func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let granted = state.withLock { state in
+                guard state.available > 0 else {
+                    state.waiters.append(continuation)
+                    return false
+                }
+                state.available -= 1
+                return true
+            }
+            if granted { continuation.resume() }
+        }
+    }
+
+    /// Returns a permit, handing it straight to the longest waiter if there is one.
+    func release() {
+        let waiter = state.withLock { state in
+            guard let waiter = state.waiters.popFirst() else {
+                state.available += 1
+                return nil as CheckedContinuation<Void, Never>?
+            }
+            return waiter
+        }
+        waiter?.resume()
+    }
+}
