@@ -94,7 +94,7 @@ public struct SyntheticGenerator: Sendable, RandomAccessCollection {
         writer.raw("}")
         return OutgoingEvent(
             routingKey: slot.isContact ? "contact.changed" : "company.changed", body: writer.bytes, messageID: eventID,
-            partitionKey: "\(key.resource.rawValue):\(key.externalID)")
+            partitionKey: SyncTopology.keyHeaderValue(resource: key.resource.rawValue, externalID: key.externalID))
     }
 
     /// A version-4-shaped UUID from the generator, lowercase.

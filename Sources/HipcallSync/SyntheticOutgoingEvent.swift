@@ -3,7 +3,7 @@ import AMQPClient
 /// One message the publisher sends: routing key, body and the identifying properties every event carries.
 public struct OutgoingEvent: Sendable, Equatable {
     /// The header naming the record an event is about, `<resource>:<external_id>`, for partitioned consumers.
-    public static let partitionKeyHeader = "x-hipcall-key"
+    public static let partitionKeyHeader = SyncTopology.keyHeader
 
     /// The routing key the message is published with.
     public var routingKey: String

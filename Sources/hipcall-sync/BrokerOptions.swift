@@ -32,12 +32,18 @@ struct TopologyOptions: ParsableArguments {
     @Option(help: "Retry delays, comma-separated [$RETRY_STEPS, default 1s,5s,30s,2m].")
     var retrySteps: String?
 
+    @Option(help: "Partition queues, keyed by x-hipcall-key, one active worker each; 0 is the shared work queue [$PARTITIONS, default 0].")
+    var partitions: Int?
+
     func resolved() throws -> SyncTopology {
-        SyncTopology(
+        var topology = SyncTopology(
             eventsExchange: EnvironmentDefaults.string(eventsExchange, "EVENTS_EXCHANGE", default: "crm.events"),
             prefix: EnvironmentDefaults.string(queuePrefix, "QUEUE_PREFIX", default: "hipcall-sync"),
             syncedExchange: EnvironmentDefaults.string(syncedExchange, "SYNCED_EXCHANGE", default: "crm.synced"),
             retryDelays: try EnvironmentDefaults.durations(
                 EnvironmentDefaults.string(retrySteps, "RETRY_STEPS", default: "1s,5s,30s,2m"), name: "--retry-steps"))
+        topology.partitions = try EnvironmentDefaults.int(partitions, "PARTITIONS", default: 0)
+        guard (0...1000).contains(topology.partitions) else { throw ValidationError("--partitions must be between 0 and 1000") }
+        return topology
     }
 }

@@ -66,7 +66,7 @@ struct PublishInput {
             events.append(
                 OutgoingEvent(
                     routingKey: key, body: line, messageID: event.eventID,
-                    partitionKey: "\(event.resource.rawValue):\(event.externalID)"))
+                    partitionKey: SyncTopology.keyHeaderValue(resource: event.resource.rawValue, externalID: event.externalID)))
             expected.record(event.key, occurredAt: event.occurredAt, data: event.data)
         }
         return PublishInput(events: events, expected: expected)

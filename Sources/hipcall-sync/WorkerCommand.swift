@@ -29,9 +29,6 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Unacked deliveries the broker may send ahead [$WORKER_PREFETCH, default 2 x concurrency].")
     var prefetch: Int?
 
-    @Option(help: "Partition queues, keyed by x-hipcall-key, one active worker each; 0 is the shared work queue [$PARTITIONS, default 0].")
-    var partitions: Int?
-
     @Option(help: "Attempts before a transiently failing event is dead-lettered [$WORKER_MAX_ATTEMPTS, default 5].")
     var maxAttempts: Int?
 
@@ -65,9 +62,7 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let maxAttempts = try EnvironmentDefaults.int(self.maxAttempts, "WORKER_MAX_ATTEMPTS", default: 5)
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
-        var topology = try topology.resolved()
-        topology.partitions = try EnvironmentDefaults.int(partitions, "PARTITIONS", default: 0)
-        guard (0...1000).contains(topology.partitions) else { throw ValidationError("--partitions must be between 0 and 1000") }
+        let topology = try topology.resolved()
 
         var hipcall = try HipcallConfiguration.fromEnvironment(
             baseURL: EnvironmentDefaults.string(hipcallBaseURL, "HIPCALL_BASE_URL", default: "http://127.0.0.1:8080"))

@@ -6,8 +6,8 @@
 /// The shared options come from `BrokerOptions` and `TopologyOptions`; `PendingSpecTests` checks
 /// that the worker, which has them today, names exactly these flags and variables.
 enum PendingCommands {
-    static let sharedFlags: Set<String> = ["--amqp-url", "--events-exchange", "--queue-prefix", "--synced-exchange", "--retry-steps"]
-    static let sharedEnvironment: Set<String> = ["AMQP_URL", "EVENTS_EXCHANGE", "QUEUE_PREFIX", "SYNCED_EXCHANGE", "RETRY_STEPS"]
+    static let sharedFlags: Set<String> = ["--amqp-url", "--events-exchange", "--queue-prefix", "--synced-exchange", "--retry-steps", "--partitions"]
+    static let sharedEnvironment: Set<String> = ["AMQP_URL", "EVENTS_EXCHANGE", "QUEUE_PREFIX", "SYNCED_EXCHANGE", "RETRY_STEPS", "PARTITIONS"]
 
     /// Path → (own flags, subcommands).
     static let specs: [[String]: (flags: Set<String>, subcommands: Set<String>)] = [
