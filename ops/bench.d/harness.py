@@ -79,23 +79,30 @@ def queue_depths(prefix):
 class Topology:
     """Broker object names of one run; passed to the publisher and workers through the environment."""
 
-    def __init__(self, prefix, retry_steps="1s,2s,4s"):
+    def __init__(self, prefix, retry_steps="1s,2s,4s", partitions=0):
         self.prefix = prefix
         self.retry_steps = retry_steps
+        self.partitions = partitions
         _topologies.append(self)
+
+    @property
+    def first_queue(self):
+        """The queue that exists once the topology is declared: the work queue or partition 0."""
+        return self.prefix + (".p0" if self.partitions else ".work")
 
     def env(self, **extra):
         env = dict(os.environ)
         env.update(
             AMQP_URL=AMQP_URL, EVENTS_EXCHANGE=self.prefix + ".events", QUEUE_PREFIX=self.prefix,
-            SYNCED_EXCHANGE=self.prefix + ".synced", RETRY_STEPS=self.retry_steps)
+            SYNCED_EXCHANGE=self.prefix + ".synced", RETRY_STEPS=self.retry_steps, PARTITIONS=str(self.partitions))
         env.update({k: str(v) for k, v in extra.items()})
         return env
 
     def delete(self):
         for queue in list(queue_depths(self.prefix)):
             rabbitmqctl("delete_queue", queue)
-        for exchange in (self.prefix + ".events", self.prefix + ".synced", self.prefix + ".dead"):
+        for exchange in (self.prefix + ".events", self.prefix + ".synced", self.prefix + ".dead",
+                         self.prefix + ".partitions", self.prefix + ".unkeyed"):
             rabbitmqctl(
                 "eval",
                 'rabbit_exchange:delete(rabbit_misc:r(<<"/">>, exchange, <<"%s">>), false, <<"bench">>).' % exchange)
@@ -280,7 +287,7 @@ def wait_drained(topology, workers, published, timeout, poll=0.25, on_tick=None)
             depths = queue_depths(topology.prefix)
             busy = sum(v for q, v in depths.items() if not q.endswith(".dead"))
             # A queue missing from the listing (a broker still recovering) is not an empty one.
-            if busy == 0 and topology.prefix + ".work" in depths:
+            if busy == 0 and topology.first_queue in depths:
                 return candidate - start
         else:
             candidate = None

@@ -31,6 +31,9 @@ parser.add_argument("--stall-seconds", type=float, default=32.0,
                     help="how long stalled requests are held; above the worker's fixed 30 s request timeout [32]")
 parser.add_argument("--timeout", type=float, default=150, help="seconds a scenario may take to drain [150]")
 parser.add_argument("--seed", type=int, default=1)
+parser.add_argument("--partitions", type=int, default=8,
+                    help="partition queues (per-key order across workers); 0 runs the shared work queue, whose "
+                         "competing consumers may apply an older event after a newer one [8]")
 parser.add_argument("--workers", type=int, default=None,
                     help="worker processes in every scenario, instead of each scenario's own (3, or 2) [diagnosis]")
 args = parser.parse_args()
@@ -109,7 +112,7 @@ def scenario(name, workers=3, worker_args=(), publish_args=(), rate=0, during=No
     """Publishes (at `rate` in the background, or all first), runs `during(workers, stop_event)`, drains, checks."""
     workers = args.workers or workers
     h.log("==> %s (%d workers)" % (name, workers))
-    topology = h.Topology("chaos.%d.%s" % (pid, name), retry_steps=retry_steps)
+    topology = h.Topology("chaos.%d.%s" % (pid, name), retry_steps=retry_steps, partitions=args.partitions)
     sim.reset()
     expect = os.path.join(h.RUN_DIR, name + ".expected.json")
     pub = ["--seed", str(args.seed), "--expect-file", expect, *publish_args]
@@ -150,7 +153,7 @@ def scenario(name, workers=3, worker_args=(), publish_args=(), rate=0, during=No
         time.sleep(4)
         depths = h.queue_depths(topology.prefix)
         busy = sum(v for q, v in depths.items() if not q.endswith(".dead"))
-        if (busy == 0 and topology.prefix + ".work" in depths and h.gauge_sum(procs, "hipcall_sync_in_flight") == 0
+        if (busy == 0 and topology.first_queue in depths and h.gauge_sum(procs, "hipcall_sync_in_flight") == 0
                 and sim.stats()["total"] == calls_before):
             seconds = drained_at - start
             break
