@@ -25,6 +25,9 @@ parser.add_argument("--rl-budget", type=int, default=None,
 parser.add_argument("--broker-messages", type=int, default=50000, help="messages for the amqp-bench broker limit [50000]")
 parser.add_argument("--skip-limits", action="store_true", help="skip the broker and simulator limits")
 parser.add_argument("--seed", type=int, default=42)
+parser.add_argument("--partitions", type=int, default=8,
+                    help="partitions of the partitioned runs (an extra 4-worker burst, and the rate-limited run); "
+                         "0 runs them on the shared queue [8]")
 parser.add_argument("--json-out", default=None, help="also write every figure as JSON to this path")
 args = parser.parse_args()
 
@@ -39,9 +42,9 @@ def calls(stats):
     return stats["total"]
 
 
-def run_burst(name, events, keys, workers, worker_args, seed, second_pass=False, timeout=420):
+def run_burst(name, events, keys, workers, worker_args, seed, second_pass=False, timeout=420, partitions=0):
     """Publishes first, then starts the workers and times until all is settled."""
-    topology = h.Topology("bench.%d.%s" % (pid, name))
+    topology = h.Topology("bench.%d.%s" % (pid, name), partitions=partitions)
     sim.reset()
     expect = os.path.join(h.RUN_DIR, name + ".expected.json")
     report = h.publish(topology, [
@@ -119,6 +122,14 @@ for count in [int(x) for x in args.workers.split(",")]:
                               ["--concurrency", str(args.concurrency)], args.seed, second_pass=(count == max(
                                   int(x) for x in args.workers.split(","))))
 
+partitioned = None
+if args.partitions:
+    top_workers = max(int(x) for x in args.workers.split(","))
+    h.log("==> the same burst in partitioned mode: %d workers, %d partitions" % (top_workers, args.partitions))
+    partitioned = run_burst("burst%dp" % top_workers, args.events, max(1, args.events // 4), top_workers,
+                            ["--concurrency", str(args.concurrency)], args.seed, second_pass=True,
+                            partitions=args.partitions)
+
 h.log("==> the guide's loop: 1 worker, --concurrency 1 --prefetch 1 --no-cache, %d events" % args.baseline_events)
 baseline = run_burst("baseline", args.baseline_events, max(1, args.baseline_events // 4), 1,
                      ["--concurrency", "1", "--prefetch", "1", "--no-cache"], args.seed)
@@ -147,7 +158,7 @@ if not args.skip_limits:
 # Rate-limited: three workers sharing one token, a backlog published first.
 rl_budget = args.rl_budget or 600
 h.log("==> rate-limited: %d events over %d keys, 3 workers, %d requests/minute" % (args.rl_events, args.rl_keys, rl_budget))
-topology = h.Topology("bench.%d.rl" % pid)
+topology = h.Topology("bench.%d.rl" % pid, partitions=args.partitions)
 sim.reset()
 sim.rate_limit(rl_budget)
 expect = os.path.join(h.RUN_DIR, "rl.expected.json")
@@ -186,11 +197,22 @@ for count, run in sorted(bursts.items()):
     rows.append(["burst, %d worker%s" % (count, "s" if count > 1 else ""), h.fmt(run["events"]), h.fmt(run["seconds"], 1),
                  h.fmt(run["events_per_s"]), h.fmt(run["calls_per_event"], 2), h.fmt(run["peak_rss_mib"], 1),
                  h.fmt(run["cpu_s_per_1k"], 2), h.fmt(run["dead_letters"])])
-updates = four.get("update_pass", {})
-for variant, update in updates.items():
-    rows.append(["  then 1 update per known key, %s" % variant, h.fmt(update.get("events")), h.fmt(update.get("seconds"), 1),
-                 h.fmt(update["events"] / update["seconds"] if update.get("seconds") else None),
-                 h.fmt(update.get("calls_per_event"), 2), "", "", ""])
+def update_rows(run):
+    for variant, update in run.get("update_pass", {}).items():
+        rows.append(["  then 1 update per known key, %s" % variant, h.fmt(update.get("events")), h.fmt(update.get("seconds"), 1),
+                     h.fmt(update["events"] / update["seconds"] if update.get("seconds") else None),
+                     h.fmt(update.get("calls_per_event"), 2), "", "", ""])
+
+
+updates = {"shared, " + k: v for k, v in four.get("update_pass", {}).items()}
+if partitioned:
+    updates.update({"partitioned, " + k: v for k, v in partitioned.get("update_pass", {}).items()})
+update_rows(four)
+if partitioned:
+    rows.append(["burst, %d workers, %d partitions" % (partitioned["workers"], args.partitions), h.fmt(partitioned["events"]),
+                 h.fmt(partitioned["seconds"], 1), h.fmt(partitioned["events_per_s"]), h.fmt(partitioned["calls_per_event"], 2),
+                 h.fmt(partitioned["peak_rss_mib"], 1), h.fmt(partitioned["cpu_s_per_1k"], 2), h.fmt(partitioned["dead_letters"])])
+    update_rows(partitioned)
 rows.append(["guide's loop (c1 p1 no-cache)", h.fmt(baseline["events"]), h.fmt(baseline["seconds"], 1), h.fmt(base_eps),
              h.fmt(baseline["calls_per_event"], 2), h.fmt(baseline["peak_rss_mib"], 1), h.fmt(baseline["cpu_s_per_1k"], 2),
              h.fmt(baseline["dead_letters"])])
@@ -200,7 +222,7 @@ if broker_limit:
 if sim_capacity:
     rows.append(["limit: simulator %s req/s / calls/ev" % h.fmt(sim_capacity), "", "",
                  h.fmt(sim_capacity / calls_per_event_4), h.fmt(calls_per_event_4, 2), "", "", ""])
-rows.append(["rate-limited, 3 workers, %d/min" % rl_budget, h.fmt(rl["events"]), h.fmt(rl_seconds, 1),
+rows.append(["rate-limited, 3 workers, %d/min%s" % (rl_budget, ", %d partitions" % args.partitions if args.partitions else ""), h.fmt(rl["events"]), h.fmt(rl_seconds, 1),
              h.fmt(rl["events"] / rl_seconds if rl_seconds else None), h.fmt(rl["calls"] / rl["events"], 2), "", "",
              h.fmt(rl["dead_letters"])])
 print()
