@@ -174,7 +174,9 @@ extension SyncWorker {
                 try? await channel.close()
             }
             var failure: (any Error)?
-            await withTaskGroup(of: Void.self) { group in
+            // A discarding group: finished upserts are released at once instead of piling up
+            // until the session ends (a partition can live for millions of deliveries).
+            await withDiscardingTaskGroup { group in
                 do {
                     for try await delivery in consumer {
                         if let probe = delivery.headers[Self.probeHeader] {
