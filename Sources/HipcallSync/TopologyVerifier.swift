@@ -17,16 +17,25 @@ public struct TopologyVerifier: Sendable {
         self.topology = topology
     }
 
-    /// The exchanges the topology declares, with their type (all durable).
-    public var exchanges: [(name: String, type: String)] {
-        [(topology.eventsExchange, "topic"), (topology.deadLetterExchange, "topic"), (topology.syncedExchange, "topic")]
+    /// The exchanges the topology declares, with their type and arguments (all durable); in the
+    /// partitioned mode the hash and unkeyed exchanges too.
+    public var exchanges: [(name: String, type: String, arguments: AMQPTable)] {
+        [(topology.eventsExchange, "topic", [:]), (topology.deadLetterExchange, "topic", [:]), (topology.syncedExchange, "topic", [:])]
+            + (topology.isPartitioned ? topology.partitionExchanges : [])
     }
 
-    /// The bindings the topology declares.
+    /// The queue bindings the topology declares (the partitioned mode's exchange-to-exchange
+    /// bindings are not listed: `rabbitmqctl list_bindings` is read for queue bindings only).
     public var bindings: [TopologyBinding] {
-        SyncTopology.eventRoutingKeys.map {
+        let dead = TopologyBinding(exchange: topology.deadLetterExchange, queue: topology.deadLetterQueue, routingKey: "#")
+        guard !topology.isPartitioned else {
+            return topology.partitionBindings.filter { !$0.toExchange }.map {
+                TopologyBinding(exchange: $0.source, queue: $0.destination, routingKey: $0.routingKey)
+            } + [dead]
+        }
+        return SyncTopology.eventRoutingKeys.map {
             TopologyBinding(exchange: topology.eventsExchange, queue: topology.workQueue, routingKey: $0)
-        } + [TopologyBinding(exchange: topology.deadLetterExchange, queue: topology.deadLetterQueue, routingKey: "#")]
+        } + [dead]
     }
 
     /// Checks every exchange and queue; throws only when the connection itself fails.
@@ -34,7 +43,8 @@ public struct TopologyVerifier: Sendable {
         var checks: [TopologyCheck] = []
         for exchange in exchanges {
             let status = try await check(on: connection) { channel, passive in
-                try await channel.declareExchange(exchange.name, type: exchange.type, durable: true, passive: passive)
+                try await channel.declareExchange(
+                    exchange.name, type: exchange.type, durable: true, passive: passive, arguments: passive ? [:] : exchange.arguments)
             }
             checks.append(TopologyCheck(kind: .exchange, name: exchange.name, expected: "\(exchange.type), durable", status: status))
         }
