@@ -21,6 +21,7 @@ extension SyncTestEnvironment {
             "--synced-exchange", topology.syncedExchange,
             "--retry-steps", topology.retryDelays.map { "\($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)ms" }
                 .joined(separator: ","),
+            "--partitions", "\(topology.partitions)",
         ]
     }
 

@@ -41,6 +41,25 @@ struct TopologyTests {
         #expect(plain.stdout.contains("topology matches"))
     }
 
+    @Test("in partitioned mode, verify checks the hash and unkeyed exchanges and the partition bindings")
+    func partitionedVerify() async throws {
+        try await withSyncEnvironment(partitions: 4) { world in
+            let result = try world.run(["topology", "verify", "--rabbitmqctl", "/usr/sbin/rabbitmqctl", "--json"])
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            let checks = try #require(try result.json() as? [[String: Any]])
+            let names = Set(checks.compactMap { $0["name"] as? String })
+            #expect(names.contains(world.topology.partitionExchange))
+            #expect(names.contains(world.topology.partitionQueue(3)))
+            #expect(!names.contains(world.topology.workQueue))
+            #expect(checks.allSatisfy { $0["status"] as? String == "ok" })
+            // A partition exchange that went missing is a mismatch verify must name.
+            try await world.connection.openChannel().deleteExchange(world.topology.unkeyedExchange)
+            let broken = try world.run(["topology", "verify"])
+            #expect(broken.status == 1)
+            #expect(broken.stdout.contains(world.topology.unkeyedExchange))
+        }
+    }
+
     @Test("verify exits 1 and names the queue when one is missing")
     func missingQueue() async throws {
         let world = try await SyncTestEnvironment()
