@@ -220,7 +220,6 @@ public struct AMQPChannel: Sendable {
     /// requested leave before the close, so they are not requeued; later ones are dropped.
     public func close() async throws {
         try await address.perform { core, channel, done in
-            core.flushAcks()
             channel.closing = true
             var close = amqp_channel_close_t(
                 reply_code: 200, reply_text: amqp_bytes_t(len: 0, bytes: nil), class_id: 0, method_id: 0)

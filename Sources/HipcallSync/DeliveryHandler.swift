@@ -180,8 +180,3 @@ final class ResultBox: @unchecked Sendable {
     /// Written once inside the keyed lock, read after `submit` returns.
     var result: UpsertResult?
 }
-
-extension Duration {
-    /// Whole milliseconds.
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
-}

@@ -50,7 +50,7 @@ extension SyncTopology {
 
     /// The TTL queue of retry step `step` for partition `partition`; it dead-letters back to that partition.
     public func partitionRetryQueue(_ partition: Int, step: Int) -> String {
-        "\(prefix).p\(partition).retry.\(Self.milliseconds(retryDelays[step]))ms"
+        "\(prefix).p\(partition).retry.\(retryDelays[step].milliseconds)ms"
     }
 
     /// The retry queue for step `step` of a delivery from `partition` (`nil`: the shared work queue).
@@ -79,7 +79,7 @@ extension SyncTopology {
                     (
                         partitionRetryQueue(partition, step: step),
                         [
-                            "x-queue-type": "classic", "x-message-ttl": .int(Self.milliseconds(retryDelays[step])),
+                            "x-queue-type": "classic", "x-message-ttl": .int(retryDelays[step].milliseconds),
                             "x-dead-letter-exchange": "", "x-dead-letter-routing-key": .string(partitionQueue(partition)),
                         ]
                     ))

@@ -36,7 +36,7 @@ public struct SyncTopology: Sendable, Equatable {
 
     /// The name of the TTL queue for retry step `index` (0-based).
     public func retryQueue(_ index: Int) -> String {
-        "\(prefix).retry.\(Self.milliseconds(retryDelays[index]))ms"
+        "\(prefix).retry.\(retryDelays[index].milliseconds)ms"
     }
 
     /// Every queue this topology declares, with its arguments.
@@ -57,7 +57,7 @@ public struct SyncTopology: Sendable, Equatable {
                 (
                     retryQueue(index),
                     [
-                        "x-queue-type": "classic", "x-message-ttl": .int(Self.milliseconds(retryDelays[index])),
+                        "x-queue-type": "classic", "x-message-ttl": .int(retryDelays[index].milliseconds),
                         "x-dead-letter-exchange": "", "x-dead-letter-routing-key": .string(workQueue),
                     ]
                 ))
@@ -81,9 +81,5 @@ public struct SyncTopology: Sendable, Equatable {
             }
         }
         try await channel.bindQueue(deadLetterQueue, exchange: deadLetterExchange, routingKey: "#")
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 }

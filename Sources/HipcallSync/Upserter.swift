@@ -49,7 +49,7 @@ public struct Upserter: Sendable {
         let lists = UpsertPlan.update(event: event, existing: record.fields, resolvedCompanyID: companyID)
         try await reconcileLists(lists, id: id, resource: resource)
         ids.set(event.key, id)
-        return UpsertResult(action: .updated, hipcallID: id, learnedID: event.hipcallID == nil && !useKnownIDs)
+        return UpsertResult(action: .updated, hipcallID: id, learnedID: false)
     }
 
     /// The guide's loop, improved: lookup; create when absent; diff and PATCH only what changed.

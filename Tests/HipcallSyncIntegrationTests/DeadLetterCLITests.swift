@@ -14,16 +14,6 @@ extension SyncTestEnvironment {
         func json() throws -> Any { try JSONSerialization.jsonObject(with: Data(stdout.utf8)) }
     }
 
-    /// The flags that point a command at this world's broker objects.
-    var topologyArguments: [String] {
-        [
-            "--amqp-url", Self.amqpURL, "--events-exchange", topology.eventsExchange, "--queue-prefix", topology.prefix,
-            "--synced-exchange", topology.syncedExchange,
-            "--retry-steps", topology.retryDelays.map { "\($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)ms" }
-                .joined(separator: ","),
-            "--partitions", "\(topology.partitions)",
-        ]
-    }
 
     /// Runs `hipcall-sync` with `arguments` followed by this world's topology flags, and waits for it.
     func run(_ arguments: [String], topologyFlags: Bool = true) throws -> CommandResult {

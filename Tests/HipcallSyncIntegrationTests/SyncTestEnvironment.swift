@@ -45,6 +45,16 @@ final class SyncTestEnvironment: @unchecked Sendable {
         try await channel.enableConfirms()
     }
 
+    /// The flags that point a command at this world's broker objects.
+    var topologyArguments: [String] {
+        [
+            "--amqp-url", Self.amqpURL, "--events-exchange", topology.eventsExchange, "--queue-prefix", topology.prefix,
+            "--synced-exchange", topology.syncedExchange,
+            "--retry-steps", topology.retryDelays.map { "\($0.milliseconds)ms" }.joined(separator: ","),
+            "--partitions", "\(topology.partitions)",
+        ]
+    }
+
     /// Starts a worker process against this world's simulator and queues.
     @discardableResult
     func startWorker(_ arguments: [String] = [], token: String? = nil, tokenFile: String? = nil) throws -> WorkerProcess {
@@ -53,13 +63,9 @@ final class SyncTestEnvironment: @unchecked Sendable {
         let metricsPort = try Self.freePort()
         process.arguments =
             [
-                "worker", "--amqp-url", Self.amqpURL, "--hipcall-base-url", simulator.baseURL,
-                "--metrics-host", "127.0.0.1", "--metrics-port", "\(metricsPort)",
-                "--events-exchange", topology.eventsExchange, "--queue-prefix", topology.prefix,
-                "--synced-exchange", topology.syncedExchange,
-                "--retry-steps", topology.retryDelays.map { "\($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)ms" }.joined(separator: ","),
-                "--log-level", "warning", "--shutdown-grace", "5s", "--partitions", "\(topology.partitions)",
-            ] + arguments
+                "worker", "--hipcall-base-url", simulator.baseURL, "--metrics-host", "127.0.0.1",
+                "--metrics-port", "\(metricsPort)", "--log-level", "warning", "--shutdown-grace", "5s",
+            ] + topologyArguments + arguments
         var environment = ProcessInfo.processInfo.environment
         if let tokenFile {
             environment["HIPCALL_TOKEN"] = nil
