@@ -25,7 +25,9 @@ public enum CoalescingOutcome: Sendable, Equatable {
 /// Serialises events per record and skips work made pointless by newer events.
 ///
 /// Every event holds the ``KeyedLock`` for its ``SyncEvent/lockKeys`` while it is decided and applied.
-/// Once it holds the lock, an event is decided in this order:
+/// Once it holds the lock it waits for the `ready` hook (the worker's: a free upsert slot and an open
+/// rate-limit budget), so that the decision is taken as late as possible: events for the same record
+/// that arrive meanwhile are still absorbed. Then it is decided in this order:
 /// 1. **Stale**: this process already applied, for the same key, a change with a later
 ///    `occurred_at`, or this very event id at the same `occurred_at` → ``CoalescingOutcome/stale``.
 /// 2. **Coalesced**: another event for the same key is still waiting and is newer
@@ -36,8 +38,8 @@ public enum CoalescingOutcome: Sendable, Equatable {
 ///    (or are stale too, if it turns out stale when its turn comes).
 ///
 /// Nothing is acked unless the applied event succeeded. The last applied `occurred_at` per key
-/// is kept in a bounded LRU; a forgotten key only loses the stale check, never correctness of
-/// ordering within the process. With `enabled: false` (baseline), every event is applied in
+/// is kept in a bounded LRU, fed by this process and, through ``remember(_:occurredAt:eventID:)``,
+/// by the fleet's journal; a forgotten key only loses the stale check. With `enabled: false` (baseline), every event is applied in
 /// lock order with no stale check and no coalescing.
 public actor Coalescer {
     /// What a follower learns: `.coalesced` with the winner's result, or `.stale` if the winner was.
@@ -57,6 +59,9 @@ public actor Coalescer {
 
     public let lock: KeyedLock
     public let enabled: Bool
+    /// Awaited with the lock held, before deciding; returns the function that ends the wait's claim
+    /// (e.g. releases an upsert slot) once the event is decided and applied.
+    private let ready: @Sendable () async -> @Sendable () -> Void
     private var pending: [SyncKey: [UInt64: Pending]] = [:]
     private var lastApplied: LRUMap<SyncKey, Applied>
     private var nextSequence: UInt64 = 0
@@ -69,9 +74,14 @@ public actor Coalescer {
     ///   - lock: the per-key lock, shared with anything else that writes these records.
     ///   - enabled: false for baseline mode (apply everything in order).
     ///   - lastAppliedCapacity: how many keys' last applied time to remember.
-    public init(lock: KeyedLock = KeyedLock(), enabled: Bool = true, lastAppliedCapacity: Int = 10_000) {
+    ///   - ready: awaited before each decision; its result is called once the decision is carried out.
+    public init(
+        lock: KeyedLock = KeyedLock(), enabled: Bool = true, lastAppliedCapacity: Int = 100_000,
+        ready: @escaping @Sendable () async -> @Sendable () -> Void = { {} }
+    ) {
         self.lock = lock
         self.enabled = enabled
+        self.ready = ready
         self.lastApplied = LRUMap(capacity: lastAppliedCapacity)
     }
 
@@ -81,7 +91,10 @@ public actor Coalescer {
         apply: (SyncEvent) async throws(SyncFailure) -> Void
     ) async -> CoalescingOutcome {
         let sequence = await register(event)
+        let ready = self.ready
         let decision: Decision = await lock.withLock(keys: event.lockKeys) {
+            let done = await ready()
+            defer { done() }
             let decision = await self.decide(event, sequence: sequence)
             guard case .apply = decision else { return decision }
             var failure: SyncFailure?
@@ -98,6 +111,13 @@ public actor Coalescer {
         case .stepAside:
             return await waitForWinner(sequence)
         }
+    }
+
+    /// Takes in a change another worker (or an earlier life of this one) applied, from the journal:
+    /// older events for `key` then count as stale here too.
+    public func remember(_ key: SyncKey, occurredAt: Date, eventID: String) {
+        guard enabled, (lastApplied.get(key)?.occurredAt ?? .distantPast) < occurredAt else { return }
+        lastApplied.set(key, Applied(occurredAt: occurredAt, eventID: eventID))
     }
 
     /// The number of events submitted and not yet decided, for a metric.

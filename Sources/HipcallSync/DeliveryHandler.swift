@@ -46,6 +46,7 @@ struct DeliveryHandler: Sendable {
             switch outcome {
             case .applied(let superseded):
                 guard let result = box.result else { return }
+                await record(result, of: event)
                 await announce(result, of: event)
                 settleSuccess(delivery, event: event, outcome: result.action.rawValue, hipcallID: result.hipcallID, started: started)
                 if !superseded.isEmpty {
@@ -128,6 +129,19 @@ struct DeliveryHandler: Sendable {
             metadata["publish_error"] = "\(error)"
             logger.error("could not move the event; returning it to the queue", metadata: metadata)
             try? delivery.nack(requeue: true)
+        }
+    }
+
+    /// Appends the applied change to the journal, so that every worker learns the id and that older
+    /// events for the record are stale. Failing that, the event is still acked (it is in Hipcall);
+    /// only the fleet's stale check misses this change.
+    private func record(_ result: UpsertResult, of event: SyncEvent) async {
+        guard coalescer.enabled else { return }
+        let entry = JournalEntry(event: event, hipcallID: result.hipcallID)
+        do {
+            _ = try await publisher.publish(exchange: "", routingKey: topology.journalStream, body: [], properties: entry.properties)
+        } catch {
+            logger.warning("could not append to the journal", metadata: ["event_id": "\(event.eventID)", "error": "\(error)"])
         }
     }
 

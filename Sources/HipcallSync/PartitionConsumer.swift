@@ -129,10 +129,10 @@ extension SyncWorker {
     /// the rest to the partition queues.
     func consumePartitions(on connection: AMQPConnection) async throws {
         let topology = configuration.topology
-        // Each partition may buffer up to `concurrency` deliveries (fewer with a smaller --prefetch);
-        // the permits keep the worker as a whole at `concurrency` in flight, however many it holds.
-        let prefetch = UInt16(clamping: max(1, min(Int(configuration.prefetch), configuration.concurrency)))
-        let permits = PartitionPermits(configuration.concurrency)
+        // Each partition may buffer up to `prefetch` deliveries; the permits keep the worker as a whole
+        // at `prefetch` dispatched, however many partitions it holds (of which `concurrency` upsert at once).
+        let prefetch = configuration.prefetch
+        let permits = FairPermits(Int(configuration.prefetch))
         let slots = (0..<topology.partitions).map { PartitionSlot(index: $0, queue: topology.partitionQueue($0)) }
         for slot in slots { metrics.partitionActive(slot.index, false) }
         defer { for slot in slots { metrics.partitionActive(slot.index, false) } }
@@ -161,7 +161,7 @@ extension SyncWorker {
     /// Subscribes to one partition queue again and again (after each handover, at the back of the
     /// queue's consumer list) and dispatches its deliveries in delivery order, each once it has a permit.
     private func consume(
-        _ slot: PartitionSlot, on connection: AMQPConnection, prefetch: UInt16, permits: PartitionPermits, peers: PeerSet
+        _ slot: PartitionSlot, on connection: AMQPConnection, prefetch: UInt16, permits: FairPermits, peers: PeerSet
     ) async throws {
         while !Task.isShuttingDownGracefully {
             try Task.checkCancellation()

@@ -69,10 +69,11 @@ extension SyncTopology {
     }
 
     /// Every queue of the partitioned mode with its arguments: the partition queues, the dead-letter
-    /// queue, and each partition's retry queues.
+    /// queue, the journal, and each partition's retry queues.
     var partitionedQueues: [(name: String, arguments: AMQPTable)] {
         var queues: [(String, AMQPTable)] = (0..<partitions).map { (partitionQueue($0), partitionQueueArguments) }
         queues.append((deadLetterQueue, ["x-queue-type": "classic"]))
+        queues.append((journalStream, journalStreamArguments))
         for partition in 0..<partitions {
             for step in retryDelays.indices {
                 queues.append(

@@ -82,6 +82,19 @@ public actor RateLimiter {
         }
     }
 
+    /// Waits until a request could be sent, without reserving the slot: callers use it to postpone
+    /// a decision (which of a record's pending events to apply) until the budget lets a call out.
+    public func waitUntilOpen() async throws {
+        var open = max(now(), blockedUntil, nextSlot)
+        if remaining == 0, let resetAt, open < resetAt {
+            open = resetAt + margin.timeInterval
+        }
+        let delay = open.timeIntervalSince(now())
+        if delay > 0 {
+            try await sleep(.milliseconds(Int64((delay * 1000).rounded(.up))))
+        }
+    }
+
     /// The permits this process believes it may still use in the current window; nil when unknown.
     public var knownRemaining: Int? { remaining }
 

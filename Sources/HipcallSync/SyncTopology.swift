@@ -2,8 +2,8 @@ import AMQPClient
 
 /// The broker objects the sync needs, all named under one prefix: the CRM's events exchange,
 /// the quorum work queue bound to both routing keys, one TTL queue per retry step that
-/// dead-letters back to the work queue, the dead-letter exchange and queue, and the exchange
-/// where `*.synced` notices go.
+/// dead-letters back to the work queue, the dead-letter exchange and queue, the journal stream
+/// of applied changes, and the exchange where `*.synced` notices go.
 public struct SyncTopology: Sendable, Equatable {
     /// The routing keys of CRM events, one per resource.
     public static let eventRoutingKeys = ["company.changed", "contact.changed"]
@@ -51,6 +51,7 @@ public struct SyncTopology: Sendable, Equatable {
                 ]
             ),
             (deadLetterQueue, ["x-queue-type": "classic"]),
+            (journalStream, journalStreamArguments),
         ]
         for index in retryDelays.indices {
             queues.append(
@@ -81,5 +82,16 @@ public struct SyncTopology: Sendable, Equatable {
             }
         }
         try await channel.bindQueue(deadLetterQueue, exchange: deadLetterExchange, routingKey: "#")
+    }
+}
+
+extension SyncTopology {
+    /// The journal: a stream every worker appends applied changes to and reads from the start
+    /// (see ``JournalEntry``). It keeps a day; small 8 MB segments let old ones go on time.
+    public var journalStream: String { "\(prefix).applied" }
+
+    /// The journal stream's arguments.
+    public var journalStreamArguments: AMQPTable {
+        ["x-queue-type": "stream", "x-max-age": "1D", "x-stream-max-segment-size-bytes": .int(8_000_000)]
     }
 }

@@ -4,8 +4,9 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// The sync worker as a swift-service-lifecycle `Service`: declares the topology, consumes the
-/// work queue with a bounded number of deliveries in flight, and reconnects with backoff when
+/// The sync worker as a swift-service-lifecycle `Service`: declares the topology, reads the journal,
+/// consumes the work queue holding up to `prefetch` deliveries (of which `concurrency` upsert at
+/// once), and reconnects with backoff when
 /// the broker goes away. On graceful shutdown it cancels its consumer, returns deliveries that
 /// did not start to the queue, lets in-flight upserts finish within the grace period, and closes
 /// its connections.
@@ -16,6 +17,7 @@ public final class SyncWorker: Service, Sendable {
     let client: HipcallClient
     let authGate = AuthGate()
     let handler: DeliveryHandler
+    let journal: JournalFollower
     private let publisher: ReliablePublisher
     let inFlight = Atomic<Int>(0)
 
@@ -24,13 +26,22 @@ public final class SyncWorker: Service, Sendable {
         self.logger = logger
         client = HipcallClient(configuration: configuration.hipcall)
         publisher = ReliablePublisher(configuration: configuration.amqp, logger: logger)
-        let caller = HipcallCaller(client: client, limiter: RateLimiter(), metrics: metrics)
-        let upserter = Upserter(
-            caller: caller, ids: IDCache(capacity: configuration.idCacheCapacity),
-            useKnownIDs: configuration.useCacheAndCoalescing)
+        let limiter = RateLimiter()
+        let caller = HipcallCaller(client: client, limiter: limiter, metrics: metrics)
+        let ids = IDCache(capacity: configuration.idCacheCapacity)
+        let upserter = Upserter(caller: caller, ids: ids, useKnownIDs: configuration.useCacheAndCoalescing)
+        // An event decides which of its record's pending events to apply only once an upsert slot is
+        // free and the rate limit lets a call out: while it waits, newer events are still absorbed.
+        let upsertSlots = FairPermits(configuration.concurrency)
+        let coalescer = Coalescer(enabled: configuration.useCacheAndCoalescing) {
+            await upsertSlots.acquire()
+            try? await limiter.waitUntilOpen()
+            return { upsertSlots.release() }
+        }
+        journal = JournalFollower(topology: configuration.topology, coalescer: coalescer, ids: ids, logger: logger)
         handler = DeliveryHandler(
             topology: configuration.topology, decoder: EventDecoder(),
-            coalescer: Coalescer(enabled: configuration.useCacheAndCoalescing), upserter: upserter, caller: caller,
+            coalescer: coalescer, upserter: upserter, caller: caller,
             publisher: publisher, retryPolicy: configuration.retryPolicy, authGate: authGate,
             authProbeInterval: configuration.authProbeInterval, metrics: metrics, logger: logger)
     }
@@ -64,20 +75,57 @@ public final class SyncWorker: Service, Sendable {
         try? await client.shutdown()
     }
 
-    /// One connection's life: connect, declare, consume until the consumer ends or shutdown begins.
+    /// One connection's life: connect, declare, read the journal, consume until the consumer ends
+    /// or shutdown begins.
     private func consumeOnce() async throws {
         let connection = try await AMQPConnection.connect(configuration.amqp, logger: logger)
         let channel = try await connection.openChannel()
         try await configuration.topology.declare(on: channel)
-        if configuration.topology.isPartitioned {
-            do {
-                try await consumePartitions(on: connection)
-            } catch {
-                await connection.close()
-                throw error
+        do {
+            try await followingJournal(on: connection) {
+                try await self.consume(on: connection, channel: channel)
             }
+        } catch {
             await connection.close()
-            return
+            throw error
+        }
+        await connection.close()
+    }
+
+    /// How long a worker waits to have read the journal before it consumes anyway.
+    static let journalCatchUpLimit: Duration = .seconds(30)
+
+    /// Runs `body` while the journal is followed on `connection`, starting it once the journal's
+    /// past is read (or after ``journalCatchUpLimit``). The baseline (no cache, no coalescing) skips it.
+    private func followingJournal(on connection: AMQPConnection, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        guard configuration.useCacheAndCoalescing else { return try await body() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // true once the journal is read, false when the limit passed first.
+            let (caughtUp, signal) = AsyncStream<Bool>.makeStream()
+            group.addTask {
+                do {
+                    try await self.journal.follow(on: connection) { signal.yield(true) }
+                } catch where !Task.isCancelled {
+                    self.logger.error("stopped reading the journal", metadata: ["error": "\(error)"])
+                }
+                signal.finish()
+            }
+            group.addTask {
+                try? await Task.sleep(for: Self.journalCatchUpLimit)
+                signal.yield(false)
+            }
+            if await caughtUp.first(where: { _ in true }) != true {
+                logger.warning("the journal was not read in time; consuming anyway")
+            }
+            defer { group.cancelAll() }
+            try await body()
+        }
+    }
+
+    /// Consumes the work queue (or the partition queues) on a connection whose topology is declared.
+    private func consume(on connection: AMQPConnection, channel: AMQPChannel) async throws {
+        if configuration.topology.isPartitioned {
+            return try await consumePartitions(on: connection)
         }
         try await channel.qos(prefetchCount: configuration.prefetch)
         let consumer = try await channel.consume(queue: configuration.topology.workQueue)
@@ -98,7 +146,7 @@ public final class SyncWorker: Service, Sendable {
                         try? delivery.nack(requeue: true)
                         continue
                     }
-                    while running >= configuration.concurrency, let child = await group.next() {
+                    while running >= Int(configuration.prefetch), let child = await group.next() {
                         if child == .delivery { running -= 1 }
                     }
                     running += 1
@@ -115,7 +163,6 @@ public final class SyncWorker: Service, Sendable {
             await finish(&group, running: running)
             return outcome
         }
-        await connection.close()
         try result.get()
     }
 

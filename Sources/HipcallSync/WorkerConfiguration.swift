@@ -6,9 +6,10 @@ public struct WorkerConfiguration: Sendable {
     public var amqp: AMQPConfiguration
     public var hipcall: HipcallConfiguration
     public var topology: SyncTopology
-    /// How many deliveries are processed at once.
+    /// How many upserts talk to Hipcall at once.
     public var concurrency: Int
-    /// How many unacked deliveries the broker may send ahead.
+    /// How many deliveries a worker holds at once (unacked; per partition queue too in the partitioned
+    /// mode): events for one record among them coalesce into one upsert.
     public var prefetch: UInt16
     public var retryPolicy: RetryPolicy
     /// Whether ids from events and the id cache are used, and events coalesced (off for the baseline).
@@ -21,7 +22,7 @@ public struct WorkerConfiguration: Sendable {
 
     public init(
         amqp: AMQPConfiguration, hipcall: HipcallConfiguration, topology: SyncTopology = SyncTopology(), concurrency: Int = 32,
-        prefetch: UInt16 = 64, retryPolicy: RetryPolicy = RetryPolicy(), useCacheAndCoalescing: Bool = true,
+        prefetch: UInt16 = 512, retryPolicy: RetryPolicy = RetryPolicy(), useCacheAndCoalescing: Bool = true,
         idCacheCapacity: Int = 100_000, authProbeInterval: Duration = .seconds(30), shutdownGracePeriod: Duration = .seconds(20)
     ) {
         self.amqp = amqp

@@ -23,10 +23,10 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Hipcall base URL, without /api/v3 [$HIPCALL_BASE_URL, default http://127.0.0.1:8080].")
     var hipcallBaseURL: String?
 
-    @Option(help: "Deliveries processed at once [$WORKER_CONCURRENCY, default 32].")
+    @Option(help: "Upserts talking to Hipcall at once [$WORKER_CONCURRENCY, default 32].")
     var concurrency: Int?
 
-    @Option(help: "Unacked deliveries the broker may send ahead [$WORKER_PREFETCH, default 2 x concurrency].")
+    @Option(help: "Deliveries a worker holds at once, unacked (per partition queue too); events for one record among them coalesce [$WORKER_PREFETCH, default 512].")
     var prefetch: Int?
 
     @Option(help: "Attempts before a transiently failing event is dead-lettered [$WORKER_MAX_ATTEMPTS, default 5].")
@@ -56,7 +56,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let logger = Logger(label: "hipcall-sync.worker")
 
         let concurrency = try EnvironmentDefaults.int(self.concurrency, "WORKER_CONCURRENCY", default: 32)
-        let prefetch = try EnvironmentDefaults.int(self.prefetch, "WORKER_PREFETCH", default: concurrency * 2)
+        let prefetch = try EnvironmentDefaults.int(self.prefetch, "WORKER_PREFETCH", default: 512)
         guard concurrency >= 1, (1...65535).contains(prefetch) else {
             throw ValidationError("--concurrency must be at least 1 and --prefetch between 1 and 65535")
         }

@@ -340,7 +340,7 @@ extension SyncTestEnvironment {
     /// Messages waiting in every partition queue and partition retry queue.
     func partitionDepth() async throws -> UInt32 {
         var total: UInt32 = 0
-        for queue in topology.queues where queue.name != topology.deadLetterQueue {
+        for queue in topology.queues where queue.name != topology.deadLetterQueue && queue.name != topology.journalStream {
             total += try await depth(queue.name)
         }
         return total

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import HipcallSync
 
@@ -55,6 +56,37 @@ private struct Harness {
         #expect(await h.submit(makeEvent(id: "other", at: 20)) == .applied(supersededEventIDs: []))
         #expect(await h.applied.items == ["e2", "other"])
         #expect(CoalescingOutcome.stale.shouldAck)
+    }
+
+    @Test func aChangeRememberedFromTheJournalMakesOlderEventsStale() async {
+        let h = Harness()
+        await h.coalescer.remember(key, occurredAt: Date(timeIntervalSince1970: 20), eventID: "elsewhere")
+        #expect(await h.submit(makeEvent(id: "e1", at: 10)) == .stale)
+        #expect(await h.submit(makeEvent(id: "elsewhere", at: 20)) == .stale)
+        // An older journal entry read later does not move the record's time back.
+        await h.coalescer.remember(key, occurredAt: Date(timeIntervalSince1970: 5), eventID: "older")
+        #expect(await h.submit(makeEvent(id: "e3", at: 15)) == .stale)
+        #expect(await h.submit(makeEvent(id: "e4", at: 30)) == .applied(supersededEventIDs: []))
+        #expect(await h.applied.items == ["e4"])
+    }
+
+    @Test func theDecisionWaitsForReadinessSoLaterEventsAreAbsorbed() async {
+        let gate = Gate()
+        let coalescer = Coalescer(lock: KeyedLock()) {
+            await gate.wait()
+            return {}
+        }
+        let applied = Recorder<String>()
+        let apply: (SyncEvent) async throws(SyncFailure) -> Void = { event in await applied.append(event.eventID) }
+        let first = Task { await coalescer.submit(makeEvent(id: "e1", at: 1), apply: apply) }
+        _ = await eventually { await coalescer.pendingCount == 1 }
+        // e1 holds the lock but is not ready yet: e2 arrives meanwhile and e1 steps aside for it.
+        let second = Task { await coalescer.submit(makeEvent(id: "e2", at: 2), apply: apply) }
+        _ = await eventually { await coalescer.pendingCount == 2 }
+        await gate.open()
+        #expect(await first.value == .coalesced(intoEventID: "e2", failure: nil))
+        #expect(await second.value == .applied(supersededEventIDs: ["e1"]))
+        #expect(await applied.items == ["e2"])
     }
 
     @Test func otherKeysAreNotStale() async {

@@ -109,4 +109,16 @@ private func limiter(_ clock: FakeClock) -> RateLimiter {
         #expect(await !limiter.record(headers: { _ in "soon" }))
         #expect(await limiter.knownRemaining == nil)
     }
+
+    @Test func waitingUntilOpenReservesNothing() async throws {
+        let clock = FakeClock()
+        let limiter = limiter(clock)
+        await limiter.record(limit: 60, remaining: 0, reset: clock.unix + 10)
+        try await limiter.waitUntilOpen()
+        #expect(clock.sleeps.count == 1)
+        #expect(abs(clock.sleeps[0] - 10.5) < 0.01)
+        #expect(await limiter.knownRemaining == 0, "waiting until open must not take a permit")
+        try await limiter.waitUntilOpen()
+        #expect(clock.sleeps.count == 1, "the budget is open now: no second wait")
+    }
 }

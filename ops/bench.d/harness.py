@@ -66,11 +66,14 @@ def rabbitmqctl(*args, timeout=60):
     return result.stdout
 
 
-def queue_depths(prefix):
-    """{queue: messages (ready + unacked)} for queues named <prefix>.*"""
+def queue_depths(prefix, journal=False):
+    """{queue: messages (ready + unacked)} for queues named <prefix>.*; the journal stream (which keeps
+    every entry) only when `journal` is true."""
     depths = {}
     for line in rabbitmqctl("list_queues", "name", "messages").splitlines():
         parts = line.split()
+        if parts and parts[0] == prefix + ".applied" and not journal:
+            continue
         if len(parts) == 2 and parts[0].startswith(prefix + ".") and parts[1].isdigit():
             depths[parts[0]] = int(parts[1])
     return depths
@@ -99,7 +102,7 @@ class Topology:
         return env
 
     def delete(self):
-        for queue in list(queue_depths(self.prefix)):
+        for queue in list(queue_depths(self.prefix, journal=True)):
             rabbitmqctl("delete_queue", queue)
         for exchange in (self.prefix + ".events", self.prefix + ".synced", self.prefix + ".dead",
                          self.prefix + ".partitions", self.prefix + ".unkeyed"):

@@ -1,11 +1,11 @@
 import DequeModule
 import Synchronization
 
-/// The worker-wide limit on deliveries processed at once in the partitioned mode, shared by every
-/// partition: a partition's consumer loop takes a permit before it dispatches a delivery, so it
-/// dispatches in delivery order and waits, without reordering, while the worker is busy. Waiters
-/// are served first come, first served.
-final class PartitionPermits: Sendable {
+/// A counting semaphore whose waiters are served first come, first served. The worker uses one to
+/// bound the deliveries it holds (a partition's consumer loop takes a permit before it dispatches,
+/// so it dispatches in delivery order and waits without reordering) and one to bound the upserts
+/// that talk to Hipcall at once.
+final class FairPermits: Sendable {
     private let state: Mutex<State>
 
     /// Free permits and the waiters queued for one.
@@ -18,8 +18,8 @@ final class PartitionPermits: Sendable {
         state = Mutex(State(available: count))
     }
 
-    /// Waits for a permit. Not cancellable: permits come back as in-flight deliveries settle,
-    /// which they do after a cancellation too.
+    /// Waits for a permit. Not cancellable: permits come back as their holders finish, which they
+    /// do after a cancellation too.
     func acquire() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let granted = state.withLock { state in

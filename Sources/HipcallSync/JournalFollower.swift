@@ -1,0 +1,45 @@
+import AMQPClient
+import Logging
+
+/// Reads the journal stream (see ``JournalEntry``) into one worker's memory: Hipcall's ids into the
+/// id cache, and each record's newest applied `occurred_at` into the coalescer's stale check.
+struct JournalFollower: Sendable {
+    let topology: SyncTopology
+    let coalescer: Coalescer
+    let ids: IDCache
+    let logger: Logger
+
+    /// How many journal messages the broker may send ahead (a stream consumer must ack to get more).
+    static let prefetch: UInt16 = 2_000
+
+    /// Follows the journal from its first entry until cancelled or the connection dies. Calls
+    /// `caughtUp` once, when every entry written before it started has been read: it appends a
+    /// marker of its own and waits for it to come back.
+    func follow(on connection: AMQPConnection, caughtUp: @Sendable () -> Void) async throws {
+        let channel = try await connection.openChannel()
+        try await channel.qos(prefetchCount: Self.prefetch)
+        let consumer = try await channel.consume(queue: topology.journalStream, arguments: ["x-stream-offset": "first"])
+        let me = "worker-\(UInt64.random(in: .min ... .max))"
+        _ = try await channel.publish(
+            exchange: "", routingKey: topology.journalStream, body: [], properties: JournalEntry.markerProperties(worker: me))
+        let started = ContinuousClock.now
+        var read = 0
+        var waiting = true
+        for try await delivery in consumer {
+            if let entry = JournalEntry(headers: delivery.headers) {
+                ids.set(entry.key, entry.hipcallID)
+                if let previous = entry.previousExternalID {
+                    ids.remove(SyncKey(resource: entry.key.resource, externalID: previous))
+                }
+                await coalescer.remember(entry.key, occurredAt: entry.occurredAt, eventID: entry.eventID)
+                read += 1
+            } else if waiting, JournalEntry.marker(in: delivery.headers) == me {
+                waiting = false
+                logger.info(
+                    "read the journal", metadata: ["entries": "\(read)", "duration_ms": "\((ContinuousClock.now - started).milliseconds)"])
+                caughtUp()
+            }
+            try? delivery.ack()
+        }
+    }
+}
