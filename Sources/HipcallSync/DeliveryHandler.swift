@@ -73,6 +73,9 @@ struct DeliveryHandler: Sendable {
     private func settleSuccess(_ delivery: AMQPDelivery, event: SyncEvent, outcome: String, hipcallID: Int64?, started: ContinuousClock.Instant) {
         do {
             try delivery.ack()
+            if let latency = PublishedAt.latency(headers: delivery.headers, timestamp: delivery.properties.timestamp) {
+                metrics.publishToAckLatency(latency)
+            }
         } catch {
             logger.warning("ack failed; the broker will redeliver", metadata: ["event_id": "\(event.eventID)", "error": "\(error)"])
         }

@@ -20,6 +20,12 @@ public struct WorkerMetrics: Sendable {
             duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
+    /// Records the time from an event's publication (the publisher's clock) to the ack of its synced delivery.
+    func publishToAckLatency(_ latency: Duration) {
+        Timer(label: "hipcall_sync_publish_to_ack_seconds").recordNanoseconds(
+            latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000)
+    }
+
     /// The deliveries being processed now.
     func inFlight(_ count: Int) {
         Gauge(label: "hipcall_sync_in_flight").record(count)

@@ -23,4 +23,17 @@ enum MetricsEndpoint {
         }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port)), logger: logger)
     }
+
+    /// The swift-metrics factory exporting into `registry`: Timers as histograms with swift-prometheus'
+    /// default buckets (5 ms to 10 s), except publish-to-ack, which includes the time an event waited
+    /// in a backlog: 1 ms to 10 minutes.
+    static func metricsFactory(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets["hipcall_sync_publish_to_ack_seconds"] = [
+            .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5),
+            .seconds(10), .seconds(20), .seconds(30), .seconds(60), .seconds(120), .seconds(300), .seconds(600),
+        ]
+        return factory
+    }
 }

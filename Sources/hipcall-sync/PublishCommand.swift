@@ -18,8 +18,10 @@ struct PublishCommand: AsyncParsableCommand {
             phones, emails and URLs; contacts name their company by company_external_id). Give at most two of \
             --count, --keys and --updates-per-key. --seed reproduces a run; occurred_at starts at --start-time.
 
-            Every event is persistent JSON with message_id = event_id and the header x-hipcall-key = \
-            <resource>:<external_id>, published mandatory with publisher confirms. Unknown-routing-key poison \
+            Every event is persistent JSON with message_id = event_id, timestamp = the publish time in Unix \
+            seconds, and the headers x-hipcall-key = <resource>:<external_id> and x-hipcall-published-at = the \
+            publish time in Unix milliseconds as a decimal string (the worker's publish-to-ack latency), \
+            published mandatory with publisher confirms. Unknown-routing-key poison \
             events travel on a bound key with x-hipcall-routing-key naming the unknown one, so the worker \
             dead-letters them like the rest. The topology is declared first unless --no-declare.
 

@@ -52,9 +52,11 @@ struct PublishPipeline {
                 // Starts at once on this task, so publishes reach the connection in event order.
                 group.addImmediateTask { [channel, exchange, progress] in
                     let sent = ContinuousClock.now
+                    var properties = event.properties
+                    PublishedAt.stamp(&properties)
                     do {
                         let outcome = try await channel.publish(
-                            exchange: exchange, routingKey: event.routingKey, body: event.body, properties: event.properties,
+                            exchange: exchange, routingKey: event.routingKey, body: event.body, properties: properties,
                             mandatory: true)
                         switch outcome {
                         case .returned:

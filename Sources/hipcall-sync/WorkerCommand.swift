@@ -77,7 +77,7 @@ struct WorkerCommand: AsyncParsableCommand {
                 EnvironmentDefaults.string(shutdownGrace, "WORKER_SHUTDOWN_GRACE", default: "20s"), name: "--shutdown-grace"))
 
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(MetricsEndpoint.metricsFactory(registry: registry))
         let worker = SyncWorker(configuration: configuration, logger: logger)
         var services: [any Service] = [worker]
         let metricsPort = try EnvironmentDefaults.int(self.metricsPort, "METRICS_PORT", default: 9090)

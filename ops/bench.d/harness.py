@@ -252,6 +252,39 @@ def gauge_sum(workers, name):
     return total
 
 
+def histogram_buckets(workers, name):
+    """Cumulative bucket counts {upper bound in seconds: count} of histogram `name`, summed over
+    workers (bounds from the `le` label; +Inf as float("inf")). {} when no worker exported it."""
+    buckets = {}
+    for worker in workers:
+        for key, value in worker.metrics().items():
+            if key.startswith(name + "_bucket{") and 'le="' in key:
+                bound = float(key.split('le="', 1)[1].split('"', 1)[0])
+                buckets[bound] = buckets.get(bound, 0) + value
+    return buckets
+
+
+def histogram_quantile(buckets, q):
+    """The q-quantile (0 < q <= 1) of cumulative buckets {upper bound: count}, as Prometheus'
+    histogram_quantile estimates it: linear interpolation inside the bucket that holds rank
+    q * total, from the bucket below's bound (0 for the first bucket); the highest finite bound
+    when the rank falls in the +Inf bucket. None when the histogram is empty."""
+    bounds = sorted(buckets)
+    total = buckets[bounds[-1]] if bounds else 0
+    if not total:
+        return None
+    rank = q * total
+    lower, below = 0.0, 0
+    for bound in bounds:
+        count = buckets[bound]
+        if count >= rank:
+            if bound == float("inf"):
+                return lower
+            return lower + (bound - lower) * (rank - below) / (count - below)
+        lower, below = bound, count
+    return lower
+
+
 def publish(topology, args, name="publish"):
     """Runs `hipcall-sync publish ... --json` and returns its report."""
     path = os.path.join(RUN_DIR, name + ".log")
