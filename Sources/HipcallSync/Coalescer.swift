@@ -69,6 +69,8 @@ public actor Coalescer {
     private var deliveredResults: [UInt64: WinnerResult] = [:]
     /// Followers waiting for their winner's result.
     private var waitingFollowers: [UInt64: CheckedContinuation<WinnerResult, Never>] = [:]
+    /// Callers of ``waitUntilSettled(_:)``, by the key they wait for.
+    private var settledWaiters: [SyncKey: [CheckedContinuation<Void, Never>]] = [:]
 
     /// - Parameters:
     ///   - lock: the per-key lock, shared with anything else that writes these records.
@@ -118,6 +120,13 @@ public actor Coalescer {
     public func remember(_ key: SyncKey, occurredAt: Date, eventID: String) {
         guard enabled, (lastApplied.get(key)?.occurredAt ?? .distantPast) < occurredAt else { return }
         lastApplied.set(key, Applied(occurredAt: occurredAt, eventID: eventID))
+    }
+
+    /// Returns once no event for `key` is held by this process any more (at once when none is):
+    /// a contact waits so for its company's pending create rather than fail to find it.
+    public func waitUntilSettled(_ key: SyncKey) async {
+        guard pending[key] != nil else { return }
+        await withCheckedContinuation { settledWaiters[key, default: []].append($0) }
     }
 
     /// The number of events submitted and not yet decided, for a metric.
@@ -199,7 +208,10 @@ public actor Coalescer {
 
     private func removePending(_ key: SyncKey, _ sequence: UInt64) -> Pending? {
         let removed = pending[key]?.removeValue(forKey: sequence)
-        if pending[key]?.isEmpty == true { pending.removeValue(forKey: key) }
+        if pending[key]?.isEmpty == true {
+            pending.removeValue(forKey: key)
+            for waiter in settledWaiters.removeValue(forKey: key) ?? [] { waiter.resume() }
+        }
         return removed
     }
 }

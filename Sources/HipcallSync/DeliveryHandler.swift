@@ -36,6 +36,10 @@ struct DeliveryHandler: Sendable {
                 delivery, routingKey: routingKey, event: nil, failure: .invalidEvent(error), partition: partition, started: started)
             return
         }
+        if let company = event.companyKey, upserter.ids.get(company) == nil {
+            // Its company's event may be here too, not applied yet: let it go first.
+            await coalescer.waitUntilSettled(company)
+        }
         while true {
             await authGate.pass()
             let box = ResultBox()

@@ -87,10 +87,11 @@ final class PartitionSlot: Sendable {
     }
 }
 
-/// The workers this worker has heard from lately: every worker probes every partition, and all
-/// probes of a partition reach its active consumer, so a worker that holds any partition sees a
-/// probe from every live worker within one balancing round. (The broker's own consumer count does
-/// not help: for a single-active-consumer quorum queue, `queue.declare-ok` counts only the active one.)
+/// The workers this worker has heard from lately: every worker sends a heartbeat to the presence
+/// fanout each balancing round, and every worker has a private queue bound to it, so each one hears
+/// every live worker within a round however deep the partition queues are. (The broker's own consumer
+/// count does not help: for a single-active-consumer quorum queue, `queue.declare-ok` counts only the
+/// active one.)
 final class PeerSet: Sendable {
     /// This worker's id, carried in its probes.
     let me: String
@@ -117,10 +118,10 @@ final class PeerSet: Sendable {
 extension SyncWorker {
     /// How long after its last delivery (an event or a probe) a partition still counts as held.
     static let partitionActivityWindow: Duration = .seconds(3)
-    /// The header of probe messages (value: the sending worker's id): each worker publishes one to
-    /// every partition queue on each balancing round, so that the active consumer of an idle
-    /// partition still receives deliveries and learns which workers are alive. The receiving worker
-    /// acks a probe without processing it.
+    /// The header of probe and heartbeat messages (value: the sending worker's id): each balancing
+    /// round a worker publishes one to the presence fanout (every worker learns it is alive) and one
+    /// to every partition queue (the active consumer of an idle partition still receives deliveries).
+    /// The receiving worker acks them without processing.
     static let probeHeader = "x-hipcall-probe"
 
     /// One connection's life in the partitioned mode: a channel and single-active consumer per
@@ -138,6 +139,7 @@ extension SyncWorker {
         defer { for slot in slots { metrics.partitionActive(slot.index, false) } }
         let control = try await connection.openChannel()
         let peers = PeerSet()
+        let presence = try await subscribeToPresence(on: connection, peers: peers)
         logger.info(
             "consuming partitions",
             metadata: [
@@ -149,6 +151,12 @@ extension SyncWorker {
             }
             group.addTask { try await self.balance(slots, control: control, peers: peers) }
             group.addTask {
+                for try await heartbeat in presence {
+                    peers.heard(heartbeat.headers[Self.probeHeader]?.stringValue ?? "")
+                    try? heartbeat.ack()
+                }
+            }
+            group.addTask {
                 do { try await gracefulShutdown() } catch { return }
                 await self.drainForShutdown(slots)
             }
@@ -156,6 +164,15 @@ extension SyncWorker {
             // `waitForAll` would wait for the shutdown watcher).
             while try await group.next() != nil {}
         }
+    }
+
+    /// Binds a private, exclusive queue of this worker to the presence fanout and consumes it.
+    private func subscribeToPresence(on connection: AMQPConnection, peers: PeerSet) async throws -> AMQPConsumer {
+        let channel = try await connection.openChannel()
+        let queue = "\(configuration.topology.presenceExchange).\(peers.me)"
+        _ = try await channel.declareQueue(queue, durable: false, exclusive: true, autoDelete: true)
+        try await channel.bindQueue(queue, exchange: configuration.topology.presenceExchange, routingKey: "")
+        return try await channel.consume(queue: queue, exclusive: true)
     }
 
     /// Subscribes to one partition queue again and again (after each handover, at the back of the
@@ -210,7 +227,8 @@ extension SyncWorker {
         }
     }
 
-    /// Every ~second (with jitter): probes every partition, counts the workers it heard from,
+    /// Every ~second (with jitter): sends a heartbeat, probes every partition (so that the active
+    /// consumer of an idle partition still sees deliveries), counts the workers it heard from,
     /// publishes which partitions this worker holds, and when it holds more than
     /// `ceil(partitions / workers)` hands the excess over (chosen at random, all at once). A
     /// handed-over partition goes to the next worker in the queue's consumer list, so partitions
@@ -219,10 +237,11 @@ extension SyncWorker {
         while !Task.isShuttingDownGracefully {
             try await Task.sleep(for: .milliseconds(Int.random(in: 700...1300)))
             if Task.isShuttingDownGracefully { return }
+            let probe = AMQPProperties(headers: [Self.probeHeader: .string(peers.me)])
+            _ = try await control.publish(
+                exchange: configuration.topology.presenceExchange, routingKey: "", body: [], properties: probe)
             for slot in slots {
-                _ = try await control.publish(
-                    exchange: "", routingKey: slot.queue, body: [],
-                    properties: AMQPProperties(headers: [Self.probeHeader: .string(peers.me)]))
+                _ = try await control.publish(exchange: "", routingKey: slot.queue, body: [], properties: probe)
             }
             let now = ContinuousClock.now
             let workers = peers.count(at: now, window: Self.partitionActivityWindow)

@@ -33,6 +33,10 @@ extension SyncTopology {
     /// The fanout exchange that catches what the hash exchange cannot route, bound to partition 0.
     public var unkeyedExchange: String { "\(prefix).unkeyed" }
 
+    /// The fanout exchange of the workers' heartbeats: each worker binds a private queue to it, so
+    /// it counts the live workers even while the partition queues are deep in a backlog.
+    public var presenceExchange: String { "\(prefix).presence" }
+
     /// The arguments of the hash exchange: hash the key header; unroutable messages to ``unkeyedExchange``.
     public var partitionExchangeArguments: AMQPTable {
         ["hash-header": .string(Self.keyHeader), "alternate-exchange": .string(unkeyedExchange)]
@@ -40,7 +44,10 @@ extension SyncTopology {
 
     /// The exchanges only the partitioned mode declares, with their types and arguments.
     public var partitionExchanges: [(name: String, type: String, arguments: AMQPTable)] {
-        [(unkeyedExchange, "fanout", [:]), (partitionExchange, "x-consistent-hash", partitionExchangeArguments)]
+        [
+            (unkeyedExchange, "fanout", [:]), (partitionExchange, "x-consistent-hash", partitionExchangeArguments),
+            (presenceExchange, "fanout", [:]),
+        ]
     }
 
     /// The queue of partition `index` (0-based).

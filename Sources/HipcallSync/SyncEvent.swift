@@ -36,6 +36,11 @@ public struct SyncEvent: Sendable, Hashable {
     /// The record this event updates.
     public var key: SyncKey { SyncKey(resource: resource, externalID: externalID) }
 
+    /// For a contact linked by `company_external_id`: its company's key.
+    public var companyKey: SyncKey? {
+        companyExternalID.map { SyncKey(resource: .companies, externalID: $0) }
+    }
+
     /// The keys to lock while applying: the record's key, plus its former key for a re-key event.
     public var lockKeys: [SyncKey] {
         guard let previousExternalID else { return [key] }

@@ -12,6 +12,8 @@ public struct Upserter: Sendable {
     let useKnownIDs: Bool
     /// How often a lost create race goes back to the lookup before giving up as transient.
     let maxRaceRetries = 3
+    /// How long a contact waits for the journal to bring the id of a company that does not exist yet.
+    let companyWait: Duration = .seconds(2)
 
     init(caller: HipcallCaller, ids: IDCache, useKnownIDs: Bool) {
         self.caller = caller
@@ -120,16 +122,28 @@ public struct Upserter: Sendable {
     }
 
     /// Resolves a contact's `company_external_id` to Hipcall's company id (cache, then lookup).
-    /// A company that does not exist yet is transient: its own event may still be on the way.
+    /// A company that does not exist yet may be being created by another worker: its id is awaited
+    /// from the journal for ``companyWait`` (no API call), then it is a transient failure.
     private func resolveCompany(of event: SyncEvent) async throws(SyncFailure) -> Int64? {
-        guard event.resource == .contacts, let companyExternalID = event.companyExternalID else { return nil }
-        let key = SyncKey(resource: .companies, externalID: companyExternalID)
+        guard event.resource == .contacts, let key = event.companyKey else { return nil }
+        let companyExternalID = key.externalID
         if useKnownIDs, let id = ids.get(key) { return id }
         guard let company = try await lookup(.companies, companyExternalID) else {
+            if useKnownIDs, let id = await awaitJournal(key) { return id }
             throw SyncFailure.transient(reason: "company \(companyExternalID) does not exist in Hipcall yet", status: 404)
         }
         ids.set(key, company.id)
         return company.id
+    }
+
+    /// Polls the id cache (fed by the journal) for `key` until ``companyWait`` has passed.
+    private func awaitJournal(_ key: SyncKey) async -> Int64? {
+        let deadline = ContinuousClock.now + companyWait
+        while ContinuousClock.now < deadline {
+            do { try await Task.sleep(for: .milliseconds(50)) } catch { return nil }
+            if let id = ids.get(key) { return id }
+        }
+        return nil
     }
 
     /// Removes, then adds, phones and emails through their sub-resources. Adding one that is

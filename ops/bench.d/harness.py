@@ -105,7 +105,7 @@ class Topology:
         for queue in list(queue_depths(self.prefix, journal=True)):
             rabbitmqctl("delete_queue", queue)
         for exchange in (self.prefix + ".events", self.prefix + ".synced", self.prefix + ".dead",
-                         self.prefix + ".partitions", self.prefix + ".unkeyed"):
+                         self.prefix + ".partitions", self.prefix + ".unkeyed", self.prefix + ".presence"):
             rabbitmqctl(
                 "eval",
                 'rabbit_exchange:delete(rabbit_misc:r(<<"/">>, exchange, <<"%s">>), false, <<"bench">>).' % exchange)
