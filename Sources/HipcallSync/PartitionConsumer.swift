@@ -15,10 +15,12 @@ enum PartitionError: Error, CustomStringConvertible {
     }
 }
 
-/// What one worker knows about one partition queue: the channel of its current subscription, when
-/// a delivery last arrived there (the broker delivers only to the queue's single active consumer,
-/// so a recent delivery means this worker is the active one), whether it is draining for a
-/// handover or shutdown, and how many of its deliveries are being processed.
+/// What one worker knows about one partition queue: the channel of its current subscription,
+/// whether a delivery arrived on it (the broker delivers only to the queue's single active consumer,
+/// so any delivery means this worker is the active one until it closes the channel), whether the
+/// balancer accepted it (a newly won partition dispatches nothing until then, so handing it on is
+/// instant), whether it is draining for a handover or shutdown, and how many of its deliveries are
+/// being processed.
 final class PartitionSlot: Sendable {
     let index: Int
     let queue: String
@@ -27,10 +29,13 @@ final class PartitionSlot: Sendable {
     /// The mutable part, guarded by the mutex.
     private struct State {
         var channel: AMQPChannel?
-        var lastDelivery: ContinuousClock.Instant?
+        var active = false
+        var accepted = false
         var draining = false
         var closing = false
         var inFlight = 0
+        /// Consumer loops waiting for the balancer's decision.
+        var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
     init(index: Int, queue: String) {
@@ -38,17 +43,44 @@ final class PartitionSlot: Sendable {
         self.queue = queue
     }
 
-    /// Starts a fresh subscription on `channel`: not draining, not known to be active yet.
+    /// Starts a fresh subscription on `channel`: not active, not accepted, not draining.
     func subscribed(on channel: AMQPChannel) {
         state.withLock { $0 = State(channel: channel) }
     }
 
-    /// Records a delivery; returns whether it may be dispatched. While draining it is not: it stays
-    /// unacked, and closing the channel returns it to the queue ahead of later messages.
-    func admit(dispatch: Bool) -> Bool {
+    /// Records that a delivery (an event or a probe) arrived: this worker is the active consumer.
+    func delivered() {
+        state.withLock { $0.active = true }
+    }
+
+    /// Waits until the balancer accepted the partition or it began draining; true when it may dispatch.
+    func waitUntilDecided() async -> Bool {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let decided = state.withLock { state in
+                guard !state.accepted, !state.draining else { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if decided { continuation.resume() }
+        }
+        return state.withLock { $0.accepted && !$0.draining }
+    }
+
+    /// Lets the consumer loop dispatch this partition's deliveries.
+    func accept() {
+        let waiters = state.withLock { state in
+            state.accepted = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Counts a delivery as dispatched unless the partition is draining (then it stays unacked,
+    /// and closing the channel returns it to the queue ahead of later messages).
+    func admit() -> Bool {
         state.withLock { state in
-            state.lastDelivery = .now
-            guard dispatch, !state.draining else { return false }
+            guard !state.draining else { return false }
             state.inFlight += 1
             return true
         }
@@ -64,24 +96,30 @@ final class PartitionSlot: Sendable {
     /// Whether this worker closed the channel on purpose (handover or shutdown).
     var isClosing: Bool { state.withLock { $0.closing } }
 
-    /// Whether a delivery arrived within `window` before `now`.
-    func isActive(at now: ContinuousClock.Instant, window: Duration) -> Bool {
-        state.withLock { state in state.lastDelivery.map { now - $0 < window } ?? false }
-    }
+    /// Whether this worker is the partition's active consumer and keeps it (not draining).
+    var isHeld: Bool { state.withLock { $0.active && !$0.draining } }
 
-    /// Stops dispatching; returns the channel to close once nothing is in flight (nil between subscriptions).
-    func beginDraining() -> AMQPChannel? {
-        state.withLock { state in
+    /// Whether the balancer accepted the partition in this subscription.
+    var isAccepted: Bool { state.withLock { $0.accepted } }
+
+    /// Stops dispatching and wakes a consumer loop waiting for a decision; false when it was
+    /// already draining (or between subscriptions).
+    func beginDraining() -> Bool {
+        let (began, waiters) = state.withLock { state in
+            guard state.channel != nil, !state.draining else { return (false, [CheckedContinuation<Void, Never>]()) }
             state.draining = true
-            return state.channel
+            defer { state.waiters = [] }
+            return (true, state.waiters)
         }
+        for waiter in waiters { waiter.resume() }
+        return began
     }
 
     /// Marks the subscription as ended by this worker and no longer active; returns its channel.
     func markClosing() -> AMQPChannel? {
         state.withLock { state in
             state.closing = true
-            state.lastDelivery = nil
+            state.active = false
             return state.channel
         }
     }
@@ -116,8 +154,10 @@ final class PeerSet: Sendable {
 }
 
 extension SyncWorker {
-    /// How long after its last delivery (an event or a probe) a partition still counts as held.
-    static let partitionActivityWindow: Duration = .seconds(3)
+    /// How long a worker not heard from still counts as alive.
+    static let peerSilenceLimit: Duration = .seconds(3)
+    /// How long a worker listens for the fleet's heartbeats before its first balancing decision.
+    static let settleTime: Duration = .milliseconds(1500)
     /// The header of probe and heartbeat messages (value: the sending worker's id): each balancing
     /// round a worker publishes one to the presence fanout (every worker learns it is alive) and one
     /// to every partition queue (the active consumer of an idle partition still receives deliveries).
@@ -196,13 +236,15 @@ extension SyncWorker {
             await withDiscardingTaskGroup { group in
                 do {
                     for try await delivery in consumer {
+                        slot.delivered()
                         if let probe = delivery.headers[Self.probeHeader] {
-                            _ = slot.admit(dispatch: false)
                             peers.heard(probe.stringValue ?? "")
                             try? delivery.ack()
                             continue
                         }
-                        guard slot.admit(dispatch: true) else { continue }
+                        // A newly won partition waits for the balancer's decision before its first dispatch.
+                        let mayDispatch = slot.isAccepted ? true : await slot.waitUntilDecided()
+                        guard mayDispatch, slot.admit() else { continue }
                         await permits.acquire()
                         metrics.inFlight(inFlight.add(1, ordering: .relaxed).newValue)
                         group.addTask {
@@ -227,36 +269,29 @@ extension SyncWorker {
         }
     }
 
-    /// Every ~second (with jitter): sends a heartbeat, probes every partition (so that the active
-    /// consumer of an idle partition still sees deliveries), counts the workers it heard from,
-    /// publishes which partitions this worker holds, and when it holds more than
-    /// `ceil(partitions / workers)` hands the excess over (chosen at random, all at once). A
+    /// Balancing rounds, every ~second (jittered; the first after ``settleTime``): sends a heartbeat,
+    /// probes every partition (so that the active consumer of an idle partition still sees a
+    /// delivery), counts the live workers, and keeps at most `ceil(partitions / workers)`
+    /// partitions. A partition newly won dispatches nothing until a round accepts it, so one that
+    /// would exceed the fair share is handed on at once, with nothing to drain; when the share
+    /// shrinks (a worker joined) the held partitions with the fewest deliveries in flight go. A
     /// handed-over partition goes to the next worker in the queue's consumer list, so partitions
-    /// move on until every worker is within its fair share.
+    /// move on until every worker is within its fair share. Handovers drain beside the rounds.
     private func balance(_ slots: [PartitionSlot], control: AMQPChannel, peers: PeerSet) async throws {
-        while !Task.isShuttingDownGracefully {
-            try await Task.sleep(for: .milliseconds(Int.random(in: 700...1300)))
-            if Task.isShuttingDownGracefully { return }
-            let probe = AMQPProperties(headers: [Self.probeHeader: .string(peers.me)])
-            _ = try await control.publish(
-                exchange: configuration.topology.presenceExchange, routingKey: "", body: [], properties: probe)
-            for slot in slots {
-                _ = try await control.publish(exchange: "", routingKey: slot.queue, body: [], properties: probe)
-            }
-            let now = ContinuousClock.now
-            let workers = peers.count(at: now, window: Self.partitionActivityWindow)
-            let held = slots.filter { $0.isActive(at: now, window: Self.partitionActivityWindow) }
-            for slot in slots { metrics.partitionActive(slot.index, held.contains { $0 === slot }) }
-            let fair = (slots.count + workers - 1) / workers
-            guard held.count > fair, await !authGate.isClosed else { continue }
-            let excess = held.shuffled().prefix(held.count - fair)
-            logger.info(
-                "handing partitions over",
-                metadata: [
-                    "partitions": "\(excess.map(\.index))", "held": "\(held.count)", "fair": "\(fair)", "workers": "\(workers)",
-                ])
-            await withTaskGroup(of: Void.self) { group in
-                for slot in excess {
+        let probe = AMQPProperties(headers: [Self.probeHeader: .string(peers.me)])
+        try await withThrowingDiscardingTaskGroup { group in
+            var first = true
+            while !Task.isShuttingDownGracefully {
+                _ = try await control.publish(
+                    exchange: configuration.topology.presenceExchange, routingKey: "", body: [], properties: probe)
+                for slot in slots {
+                    _ = try await control.publish(exchange: "", routingKey: slot.queue, body: [], properties: probe)
+                }
+                try await Task.sleep(for: first ? Self.settleTime : .milliseconds(Int.random(in: 700...1300)))
+                first = false
+                if Task.isShuttingDownGracefully { return }
+                let leaving = await decideRound(slots, workers: peers.count(at: .now, window: Self.peerSilenceLimit))
+                for slot in leaving {
                     group.addTask {
                         await self.handOver(slot)
                         self.metrics.partitionActive(slot.index, false)
@@ -266,11 +301,41 @@ extension SyncWorker {
         }
     }
 
-    /// Gives up one partition without reordering it: stops dispatching, waits until its dispatched
-    /// deliveries are settled (acks leave before the close), then closes its channel, which returns
-    /// the undispatched ones to the head of the queue and makes the next consumer active.
+    /// One balancing decision: accepts newly won partitions up to the fair share and picks the
+    /// partitions to hand over (already draining when returned).
+    private func decideRound(_ slots: [PartitionSlot], workers: Int) async -> [PartitionSlot] {
+        let fair = (slots.count + workers - 1) / workers
+        let held = slots.filter(\.isHeld)
+        var kept = held.filter(\.isAccepted)
+        var leaving: [PartitionSlot] = []
+        for slot in held.filter({ !$0.isAccepted }).shuffled() {
+            if kept.count < fair {
+                slot.accept()
+                kept.append(slot)
+            } else {
+                leaving.append(slot)
+            }
+        }
+        // Upserts stuck behind a refused token would never drain: keep what is held meanwhile.
+        if kept.count > fair, await !authGate.isClosed {
+            leaving += kept.sorted { $0.inFlight < $1.inFlight }.prefix(kept.count - fair)
+        }
+        leaving = leaving.filter { $0.beginDraining() }
+        for slot in slots { metrics.partitionActive(slot.index, slot.isHeld) }
+        if !leaving.isEmpty {
+            logger.info(
+                "handing partitions over",
+                metadata: [
+                    "partitions": "\(leaving.map(\.index))", "held": "\(held.count)", "fair": "\(fair)", "workers": "\(workers)",
+                ])
+        }
+        return leaving
+    }
+
+    /// Gives up one draining partition without reordering it: waits until its dispatched deliveries
+    /// are settled (acks leave before the close), then closes its channel, which returns the
+    /// undispatched ones to the head of the queue and makes the next consumer active.
     private func handOver(_ slot: PartitionSlot) async {
-        guard slot.beginDraining() != nil else { return }
         while slot.inFlight > 0, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(10))
         }

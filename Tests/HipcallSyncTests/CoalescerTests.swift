@@ -77,7 +77,7 @@ private struct Harness {
             return {}
         }
         let applied = Recorder<String>()
-        let apply: (SyncEvent) async throws(SyncFailure) -> Void = { event in await applied.append(event.eventID) }
+        let apply: @Sendable (SyncEvent) async throws(SyncFailure) -> Void = { event in await applied.append(event.eventID) }
         let first = Task { await coalescer.submit(makeEvent(id: "e1", at: 1), apply: apply) }
         _ = await eventually { await coalescer.pendingCount == 1 }
         // e1 holds the lock but is not ready yet: e2 arrives meanwhile and e1 steps aside for it.
