@@ -61,7 +61,7 @@ public actor Coalescer {
     public let enabled: Bool
     /// Awaited with the lock held, before deciding; returns the function that ends the wait's claim
     /// (e.g. releases an upsert slot) once the event is decided and applied.
-    private let ready: @Sendable () async -> @Sendable () -> Void
+    private let ready: @Sendable (SyncEvent) async -> @Sendable () -> Void
     private var pending: [SyncKey: [UInt64: Pending]] = [:]
     private var lastApplied: LRUMap<SyncKey, Applied>
     private var nextSequence: UInt64 = 0
@@ -79,7 +79,7 @@ public actor Coalescer {
     ///   - ready: awaited before each decision; its result is called once the decision is carried out.
     public init(
         lock: KeyedLock = KeyedLock(), enabled: Bool = true, lastAppliedCapacity: Int = 100_000,
-        ready: @escaping @Sendable () async -> @Sendable () -> Void = { {} }
+        ready: @escaping @Sendable (SyncEvent) async -> @Sendable () -> Void = { _ in {} }
     ) {
         self.lock = lock
         self.enabled = enabled
@@ -95,7 +95,7 @@ public actor Coalescer {
         let sequence = await register(event)
         let ready = self.ready
         let decision: Decision = await lock.withLock(keys: event.lockKeys) {
-            let done = await ready()
+            let done = await ready(event)
             defer { done() }
             let decision = await self.decide(event, sequence: sequence)
             guard case .apply = decision else { return decision }

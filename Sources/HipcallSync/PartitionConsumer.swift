@@ -304,6 +304,7 @@ extension SyncWorker {
     /// One balancing decision: accepts newly won partitions up to the fair share and picks the
     /// partitions to hand over (already draining when returned).
     private func decideRound(_ slots: [PartitionSlot], workers: Int) async -> [PartitionSlot] {
+        metrics.partitionWorkers(workers)
         let fair = (slots.count + workers - 1) / workers
         let held = slots.filter(\.isHeld)
         var kept = held.filter(\.isAccepted)

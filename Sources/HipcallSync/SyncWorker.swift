@@ -32,9 +32,10 @@ public final class SyncWorker: Service, Sendable {
         let upserter = Upserter(caller: caller, ids: ids, useKnownIDs: configuration.useCacheAndCoalescing)
         // An event decides which of its record's pending events to apply only once an upsert slot is
         // free and the rate limit lets a call out: while it waits, newer events are still absorbed.
+        // Companies get slots first: a contact whose company is waiting too would only fail.
         let upsertSlots = FairPermits(configuration.concurrency)
-        let coalescer = Coalescer(enabled: configuration.useCacheAndCoalescing) {
-            await upsertSlots.acquire()
+        let coalescer = Coalescer(enabled: configuration.useCacheAndCoalescing) { event in
+            await upsertSlots.acquire(ahead: event.resource == .companies)
             try? await limiter.waitUntilOpen()
             return { upsertSlots.release() }
         }

@@ -50,4 +50,9 @@ public struct WorkerMetrics: Sendable {
     func partitionActive(_ partition: Int, _ active: Bool) {
         Gauge(label: "hipcall_sync_partition_active", dimensions: [("partition", String(partition))]).record(active ? 1 : 0)
     }
+
+    /// How many live workers (this one included) this worker counted in its last balancing round.
+    func partitionWorkers(_ count: Int) {
+        Gauge(label: "hipcall_sync_partition_workers").record(count)
+    }
 }

@@ -72,7 +72,7 @@ private struct Harness {
 
     @Test func theDecisionWaitsForReadinessSoLaterEventsAreAbsorbed() async {
         let gate = Gate()
-        let coalescer = Coalescer(lock: KeyedLock()) {
+        let coalescer = Coalescer(lock: KeyedLock()) { _ in
             await gate.wait()
             return {}
         }
