@@ -155,7 +155,7 @@ final class PeerSet: Sendable {
 
 extension SyncWorker {
     /// How long a worker not heard from still counts as alive.
-    static let peerSilenceLimit: Duration = .seconds(3)
+    static let peerSilenceLimit: Duration = .seconds(5)
     /// How long a worker listens for the fleet's heartbeats before its first balancing decision.
     static let settleTime: Duration = .milliseconds(1500)
     /// The header of probe and heartbeat messages (value: the sending worker's id): each balancing
@@ -244,8 +244,13 @@ extension SyncWorker {
                         }
                         // A newly won partition waits for the balancer's decision before its first dispatch.
                         let mayDispatch = slot.isAccepted ? true : await slot.waitUntilDecided()
-                        guard mayDispatch, slot.admit() else { continue }
+                        guard mayDispatch else { continue }
+                        // The permit first: a handover then waits only for deliveries really dispatched.
                         await permits.acquire()
+                        guard slot.admit() else {
+                            permits.release()
+                            continue
+                        }
                         metrics.inFlight(inFlight.add(1, ordering: .relaxed).newValue)
                         group.addTask {
                             await self.handler.handle(delivery, partition: slot.index)
