@@ -16,6 +16,9 @@ parser = argparse.ArgumentParser(prog="ops/bench", description=__doc__)
 parser.add_argument("--events", type=int, default=20000, help="burst events (keys = events/4) [20000]")
 parser.add_argument("--workers", default="1,4", help="worker processes per burst run, comma-separated [1,4]")
 parser.add_argument("--concurrency", type=int, default=32, help="--concurrency of each burst worker [32]")
+parser.add_argument("--prefetch", type=int, default=2048,
+                    help="--prefetch of each burst and rate-limited worker: the deliveries it holds, among which a "
+                         "record's events coalesce [2048]")
 parser.add_argument("--latency-ms", type=int, default=20, help="simulator latency for burst and baseline [20]")
 parser.add_argument("--baseline-events", type=int, default=500, help="events for the guide's loop [500]")
 parser.add_argument("--rl-events", type=int, default=1500, help="rate-limited backlog [1500, the issue's full size]")
@@ -125,7 +128,7 @@ def run_burst(name, events, keys, workers, worker_args, seed, second_pass=False,
 bursts = {}
 for count in [int(x) for x in args.workers.split(",")]:
     bursts[count] = run_burst("burst%d" % count, args.events, max(1, args.events // 4), count,
-                              ["--concurrency", str(args.concurrency)], args.seed, second_pass=(count == max(
+                              ["--concurrency", str(args.concurrency), "--prefetch", str(args.prefetch)], args.seed, second_pass=(count == max(
                                   int(x) for x in args.workers.split(","))))
 
 partitioned = None
@@ -133,7 +136,7 @@ if args.partitions:
     top_workers = max(int(x) for x in args.workers.split(","))
     h.log("==> the same burst in partitioned mode: %d workers, %d partitions" % (top_workers, args.partitions))
     partitioned = run_burst("burst%dp" % top_workers, args.events, max(1, args.events // 4), top_workers,
-                            ["--concurrency", str(args.concurrency)], args.seed, second_pass=True,
+                            ["--concurrency", str(args.concurrency), "--prefetch", str(args.prefetch)], args.seed, second_pass=True,
                             partitions=args.partitions)
 
 h.log("==> the guide's loop: 1 worker, --concurrency 1 --prefetch 1 --no-cache, %d events" % args.baseline_events)
@@ -176,7 +179,7 @@ with open(expect) as f:
 distinct = len(expected["companies"]) + len(expected["contacts"])
 ideal_calls = 2 * distinct  # one lookup and one create per key, with its newest data
 ideal_seconds = ideal_calls / (rl_budget / 60)
-procs = [h.Worker(topology, sim, 19290 + i, ["--concurrency", "16"], name="rl.worker%d" % i) for i in range(3)]
+procs = [h.Worker(topology, sim, 19290 + i, ["--concurrency", "16", "--prefetch", str(args.prefetch)], name="rl.worker%d" % i) for i in range(3)]
 rl_seconds = h.wait_drained(topology, procs, report["published"], timeout=max(180, 6 * ideal_seconds))
 stats = sim.stats()
 rl = {
@@ -187,6 +190,9 @@ rl = {
     "outcomes": h.outcomes(procs),
 }
 rl["ratio"] = rl_seconds / ideal_seconds if rl_seconds else None
+for w in procs:
+    w.proc_sample()
+rl["peak_rss_mib"] = max(w.hwm_kib for w in procs) / 1024
 figures["rate_limited"] = rl
 sim.rate_limit(0)
 for w in procs:
@@ -230,12 +236,12 @@ if sim_capacity:
     rows.append(["limit: simulator %s req/s / calls/ev" % h.fmt(sim_capacity), "", "",
                  h.fmt(sim_capacity / calls_per_event_4), h.fmt(calls_per_event_4, 2), "", "", "", "", ""])
 rows.append(["rate-limited, 3 workers, %d/min%s" % (rl_budget, ", %d partitions" % args.partitions if args.partitions else ""), h.fmt(rl["events"]), h.fmt(rl_seconds, 1),
-             h.fmt(rl["events"] / rl_seconds if rl_seconds else None), h.fmt(rl["calls"] / rl["events"], 2), "", "",
-             h.fmt(rl["dead_letters"]), "", ""])
+             h.fmt(rl["events"] / rl_seconds if rl_seconds else None), h.fmt(rl["calls"] / rl["events"], 2),
+             h.fmt(rl["peak_rss_mib"], 1), "", h.fmt(rl["dead_letters"]), "", ""])
 print()
 print("hipcall-sync bench: simulator latency %d ms; burst %d events over %d keys (20%% contacts, 10%% duplicates), "
-      "published first, then workers started (%d-way concurrency each); release build" % (
-          args.latency_ms, args.events, args.events // 4, args.concurrency))
+      "published first, then workers started (--concurrency %d --prefetch %d each); release build" % (
+          args.latency_ms, args.events, args.events // 4, args.concurrency, args.prefetch))
 print("ack p50/p99: publish-to-ack latency of each run's synced events (publisher's clock to the worker's ack, "
       "interpolated in the workers' histogram buckets); the events are published first, as a backlog, "
       "so it includes the time they waited in the queue")
@@ -243,7 +249,7 @@ print(h.table(["run", "events", "seconds", "events/s", "calls/event", "peak RSS 
                "ack p50 ms", "ack p99 ms"], rows))
 
 speedup = four["events_per_s"] / base_eps if four["events_per_s"] and base_eps else None
-peak = max(r["peak_rss_mib"] for r in figures["runs"])
+peak = max([r["peak_rss_mib"] for r in figures["runs"]] + [rl["peak_rss_mib"]])
 targets = [
     ["%d workers vs the guide's loop" % top, (h.fmt(speedup, 1) + "x") if speedup else "n/a", ">= 100x",
      "yes" if speedup and speedup >= 100 else "NO"],
