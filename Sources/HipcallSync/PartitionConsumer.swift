@@ -170,9 +170,10 @@ extension SyncWorker {
     /// the rest to the partition queues.
     func consumePartitions(on connection: AMQPConnection) async throws {
         let topology = configuration.topology
-        // Each partition may buffer up to `prefetch` deliveries; the permits keep the worker as a whole
-        // at `prefetch` dispatched, however many partitions it holds (of which `concurrency` upsert at once).
-        let prefetch = configuration.prefetch
+        // The permits keep the worker at `prefetch` dispatched, however many partitions it holds (of
+        // which `concurrency` upsert at once); each partition buffers up to half of that, enough to
+        // keep the window full with two or more partitions held without holding every partition's backlog.
+        let prefetch = max(1, configuration.prefetch / 2)
         let permits = FairPermits(Int(configuration.prefetch))
         let slots = (0..<topology.partitions).map { PartitionSlot(index: $0, queue: topology.partitionQueue($0)) }
         for slot in slots { metrics.partitionActive(slot.index, false) }

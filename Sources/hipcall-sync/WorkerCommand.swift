@@ -26,7 +26,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Upserts talking to Hipcall at once [$WORKER_CONCURRENCY, default 32].")
     var concurrency: Int?
 
-    @Option(help: "Deliveries a worker holds at once, unacked (per partition queue too); events for one record among them coalesce [$WORKER_PREFETCH, default 512].")
+    @Option(help: "Deliveries a worker holds at once, unacked (partitioned mode: each partition buffers half as many); events for one record among them coalesce [$WORKER_PREFETCH, default 512].")
     var prefetch: Int?
 
     @Option(help: "Attempts before a transiently failing event is dead-lettered [$WORKER_MAX_ATTEMPTS, default 5].")

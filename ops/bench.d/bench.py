@@ -16,9 +16,9 @@ parser = argparse.ArgumentParser(prog="ops/bench", description=__doc__)
 parser.add_argument("--events", type=int, default=20000, help="burst events (keys = events/4) [20000]")
 parser.add_argument("--workers", default="1,4", help="worker processes per burst run, comma-separated [1,4]")
 parser.add_argument("--concurrency", type=int, default=32, help="--concurrency of each burst worker [32]")
-parser.add_argument("--prefetch", type=int, default=2048,
+parser.add_argument("--prefetch", type=int, default=1024,
                     help="--prefetch of each burst and rate-limited worker: the deliveries it holds, among which a "
-                         "record's events coalesce [2048]")
+                         "record's events coalesce [1024]")
 parser.add_argument("--latency-ms", type=int, default=20, help="simulator latency for burst and baseline [20]")
 parser.add_argument("--baseline-events", type=int, default=500, help="events for the guide's loop [500]")
 parser.add_argument("--rl-events", type=int, default=1500, help="rate-limited backlog [1500, the issue's full size]")
