@@ -200,6 +200,8 @@ extension SyncWorker {
             group.addTask {
                 do { try await gracefulShutdown() } catch { return }
                 await self.drainForShutdown(slots)
+                // Ends the heartbeat loop above, the last child still running.
+                try? await presence.cancel()
             }
             // The first failure ends the session (leaving the closure cancels the other children;
             // `waitForAll` would wait for the shutdown watcher).

@@ -173,7 +173,8 @@ struct PartitionTests {
                     "company.changed", resource: "companies", externalID: "GP-\(key)",
                     SyncTestEnvironment.event(externalID: "GP-\(key)", data: #"{"name":"GP \#(key)"}"#))
             }
-            let worker = try world.startWorker(["--concurrency", "4"])
+            // A small window, so that most events are still in the queues when SIGTERM comes.
+            let worker = try world.startWorker(["--concurrency", "4", "--prefetch", "8"])
             #expect(try await world.waitUntil { world.records.companies.count >= 4 })
             #expect(worker.terminate() == 0)
             let remaining = try await world.takePartitionEvents().count

@@ -27,10 +27,12 @@ struct UpsertFlowTests {
         #expect(world.records.companies.count == 1)
         #expect(world.records.companies.first?.fields["website_url"] == .null)
 
-        // A fresh worker has nothing cached: it looks the record up, finds nothing to change, and
-        // sends no PATCH. The first worker is stopped so that it cannot take the event. (Once an id
-        // is cached, later events PATCH it directly, by design: one call, no lookup.)
+        // A fresh worker with nothing cached (the journal, which would tell it the id, is deleted)
+        // looks the record up, finds nothing to change, and sends no PATCH. The first worker is
+        // stopped so that it cannot take the event. (Once an id is known, later events PATCH it
+        // directly, by design: one call, no lookup.)
         #expect(first.terminate() == 0)
+        _ = try await world.connection.openChannel().deleteQueue(world.topology.journalStream)
         let patchesBefore = world.simulator.simulator.stats.count(method: "PATCH")
         let lookupsBefore = world.simulator.simulator.stats.count(method: "GET")
         let second = try world.startWorker()

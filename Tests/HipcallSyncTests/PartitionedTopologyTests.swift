@@ -8,17 +8,19 @@ import Testing
     @Test func theSharedModeStaysTheDefault() {
         let shared = SyncTopology(prefix: "hs", retryDelays: [.seconds(1)])
         #expect(!shared.isPartitioned)
-        #expect(shared.queues.map(\.name) == ["hs.work", "hs.dead", "hs.retry.1000ms"])
+        #expect(shared.queues.map(\.name) == ["hs.work", "hs.dead", "hs.applied", "hs.retry.1000ms"])
     }
 
-    @Test func partitionQueuesRetryQueuesAndTheSharedDeadLetterQueue() {
+    @Test func partitionQueuesRetryQueuesAndTheSharedDeadLetterQueue() throws {
         #expect(topology.queues.map(\.name) == [
-            "hs.p0", "hs.p1", "hs.p2", "hs.dead",
+            "hs.p0", "hs.p1", "hs.p2", "hs.dead", "hs.applied",
             "hs.p0.retry.1000ms", "hs.p0.retry.1500ms", "hs.p1.retry.1000ms", "hs.p1.retry.1500ms",
             "hs.p2.retry.1000ms", "hs.p2.retry.1500ms",
         ])
         let partition = topology.queues[1].arguments
         #expect(partition["x-single-active-consumer"] == .bool(true))
+        let journal = try #require(topology.queues.first { $0.name == "hs.applied" })
+        #expect(journal.arguments["x-queue-type"] == "stream")
         #expect(partition["x-queue-type"] == "quorum")
         #expect(partition["x-dead-letter-exchange"] == "hs.dead")
     }
