@@ -4,6 +4,26 @@ import Testing
 
 @Suite("Worker: create, update, unchanged, re-key, contacts", .serialized)
 struct UpsertFlowTests {
+    @Test("an older event that reaches another worker after a newer one was applied is stale there too (the journal)")
+    func lateDuplicateOnAnotherWorker() async throws {
+        try await withSyncEnvironment { world in
+            let first = try world.startWorker()
+            try await world.publish(
+                "company.changed",
+                SyncTestEnvironment.event(id: "v2", at: "2026-11-25T10:05:00Z", externalID: "LATE-1", data: #"{"name":"Newer"}"#))
+            #expect(try await world.waitUntil { world.records.companies.first?[string: "name"] == "Newer" })
+            #expect(first.terminate() == 0)
+            // A fresh process: only the journal can tell it that a newer change was applied.
+            let second = try world.startWorker()
+            try await world.publish(
+                "company.changed",
+                SyncTestEnvironment.event(id: "v1", at: "2026-11-25T10:00:00Z", externalID: "LATE-1", data: #"{"name":"Older"}"#))
+            #expect(try await world.waitUntil { await second.events(["stale"]) == 1 })
+            #expect(world.records.companies.count == 1)
+            #expect(world.records.companies.first?[string: "name"] == "Newer")
+        }
+    }
+
     @Test("a new key is created, a changed one updated, and an unchanged one costs no PATCH")
     func createUpdateUnchanged() async throws {
         try await withSyncEnvironment { world in
