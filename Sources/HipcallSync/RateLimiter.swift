@@ -51,20 +51,6 @@ public actor RateLimiter {
         resetAt = reportedReset
     }
 
-    /// Takes in the `x-ratelimit-limit`, `x-ratelimit-remaining` and `x-ratelimit-reset` headers through
-    /// `header` (a case-insensitive lookup). Returns false, changing nothing, unless all three are integers.
-    @discardableResult
-    public func record(headers header: (String) -> String?) -> Bool {
-        func integer(_ name: String) -> Int64? {
-            header(name).flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
-        }
-        guard let limit = integer("x-ratelimit-limit"), let remaining = integer("x-ratelimit-remaining"),
-            let reset = integer("x-ratelimit-reset"), let limit = Int(exactly: limit), let remaining = Int(exactly: remaining)
-        else { return false }
-        record(limit: limit, remaining: remaining, reset: reset)
-        return true
-    }
-
     /// After a 429: no permit before `until` (plus the margin), and the budget counts as spent.
     public func penalize(until reset: Int64) {
         let until = Date(timeIntervalSince1970: TimeInterval(reset)) + margin.timeInterval

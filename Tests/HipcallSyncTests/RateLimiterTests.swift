@@ -1,4 +1,5 @@
 import Foundation
+import Hipcall
 import Synchronization
 import Testing
 @testable import HipcallSync
@@ -98,27 +99,14 @@ private func limiter(_ clock: FakeClock) -> RateLimiter {
         let clock = FakeClock()
         let limiter = limiter(clock)
         let headers = ["x-ratelimit-limit": "60", "x-ratelimit-remaining": " 0", "x-ratelimit-reset": "\(clock.unix + 5)"]
-        #expect(await limiter.record(headers: { headers[$0] }))
+        let state = try #require(HipcallRateLimit(header: { headers[$0] }))
+        await limiter.record(limit: state.limit, remaining: state.remaining, reset: state.reset)
         try await limiter.waitForPermit()
         #expect(abs(clock.sleeps.first! - 5.5) < 0.01)
     }
 
-    @Test func ignoresIncompleteOrGarbledHeaders() async {
-        let limiter = limiter(FakeClock())
-        #expect(await !limiter.record(headers: { ["x-ratelimit-limit": "60", "x-ratelimit-remaining": "5"][$0] }))
-        #expect(await !limiter.record(headers: { _ in "soon" }))
-        #expect(await limiter.knownRemaining == nil)
-    }
-
-    @Test func waitingUntilOpenReservesNothing() async throws {
-        let clock = FakeClock()
-        let limiter = limiter(clock)
-        await limiter.record(limit: 60, remaining: 0, reset: clock.unix + 10)
-        try await limiter.waitUntilOpen()
-        #expect(clock.sleeps.count == 1)
-        #expect(abs(clock.sleeps[0] - 10.5) < 0.01)
-        #expect(await limiter.knownRemaining == 0, "waiting until open must not take a permit")
-        try await limiter.waitUntilOpen()
-        #expect(clock.sleeps.count == 1, "the budget is open now: no second wait")
+    @Test func ignoresIncompleteOrGarbledHeaders() {
+        #expect(HipcallRateLimit(header: { ["x-ratelimit-limit": "60", "x-ratelimit-remaining": "5"][$0] }) == nil)
+        #expect(HipcallRateLimit(header: { _ in "soon" }) == nil)
     }
 }
