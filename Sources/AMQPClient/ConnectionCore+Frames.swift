@@ -141,7 +141,9 @@ extension ConnectionCore {
         switch content.target {
         case .delivery(let consumerTag, let deliveryTag, let redelivered, let exchange, let routingKey):
             guard let consumer = channel.consumers[consumerTag] else {
-                // A delivery racing a cancel: give it back to the queue rather than hold it unacked.
+                // A delivery racing a cancel: give it back to the queue rather than hold it unacked
+                // (and count it settled, or later acks on the channel could never be cumulative).
+                channel.acks.settledSeparately(deliveryTag)
                 var nack = amqp_basic_nack_t(delivery_tag: deliveryTag, multiple: 0, requeue: 1)
                 sendOneWay(channel: channel.id, method: AMQPMethodID.basicNack, &nack)
                 return
