@@ -61,44 +61,42 @@ public actor RateLimiter {
 
     /// Waits until a request may be sent. Throws only if the injected sleep throws (e.g. on cancellation).
     public func waitForPermit() async throws {
-        let slot = reserveSlot()
-        let delay = slot.timeIntervalSince(now())
-        if delay > 0 {
-            try await sleep(.milliseconds(Int64((delay * 1000).rounded(.up))))
-        }
+        try await sleep(until: reserveSlot())
     }
 
     /// Waits until a request could be sent, without reserving the slot: callers use it to postpone
     /// a decision (which of a record's pending events to apply) until the budget lets a call out.
     public func waitUntilOpen() async throws {
-        var open = max(now(), blockedUntil, nextSlot)
-        if remaining == 0, let resetAt, open < resetAt {
-            open = resetAt + margin.timeInterval
-        }
-        let delay = open.timeIntervalSince(now())
-        if delay > 0 {
-            try await sleep(.milliseconds(Int64((delay * 1000).rounded(.up))))
-        }
+        try await sleep(until: opening().slot)
     }
 
     /// The permits this process believes it may still use in the current window; nil when unknown.
     public var knownRemaining: Int? { remaining }
 
-    /// Picks the time the next request may go out and updates the budget, without suspending.
-    private func reserveSlot() -> Date {
-        let current = now()
-        var slot = max(current, blockedUntil, nextSlot)
-        guard var left = remaining else { return slot }
-        if let resetAt, slot >= resetAt {
+    /// When the next request may go out, and the budget and window end known for that moment
+    /// (the window may have rolled over by then, or be spent and wait for its reset). Changes nothing.
+    private func opening() -> (slot: Date, left: Int?, resetAt: Date?) {
+        var slot = max(now(), blockedUntil, nextSlot)
+        guard var left = remaining else { return (slot, nil, resetAt) }
+        var resetAt = self.resetAt
+        if let reset = resetAt, slot >= reset {
             // The window has rolled over since the last header.
             left = limit ?? 1
-            self.resetAt = nil
+            resetAt = nil
         }
         if left == 0 {
             slot = resetAt.map { $0 + margin.timeInterval } ?? slot + fallbackWindow.timeInterval
             left = limit ?? 1
-            self.resetAt = nil
+            resetAt = nil
         }
+        return (slot, left, resetAt)
+    }
+
+    /// Picks the time the next request may go out and updates the budget, without suspending.
+    private func reserveSlot() -> Date {
+        let (slot, known, resetAt) = opening()
+        guard let left = known else { return slot }
+        self.resetAt = resetAt
         if let resetAt, left > 0 {
             nextSlot = slot + max(resetAt.timeIntervalSince(slot), 0) / Double(left)
         } else {
@@ -106,6 +104,13 @@ public actor RateLimiter {
         }
         remaining = left - 1
         return slot
+    }
+
+    private func sleep(until instant: Date) async throws {
+        let delay = instant.timeIntervalSince(now())
+        if delay > 0 {
+            try await sleep(.milliseconds(Int64((delay * 1000).rounded(.up))))
+        }
     }
 }
 
