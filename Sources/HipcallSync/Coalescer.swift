@@ -118,8 +118,8 @@ public actor Coalescer {
     /// Takes in a change another worker (or an earlier life of this one) applied, from the journal:
     /// older events for `key` then count as stale here too.
     public func remember(_ key: SyncKey, occurredAt: Date, eventID: String) {
-        guard enabled, (lastApplied.get(key)?.occurredAt ?? .distantPast) < occurredAt else { return }
-        lastApplied.set(key, Applied(occurredAt: occurredAt, eventID: eventID))
+        guard enabled else { return }
+        noteApplied(key, occurredAt: occurredAt, eventID: eventID, replacingEqual: false)
     }
 
     /// Returns once no event for `key` is held by this process any more (at once when none is):
@@ -186,13 +186,21 @@ public actor Coalescer {
         let key = event.key
         let followers = removePending(key, sequence)?.followers ?? []
         // A re-key event may be applied after a newer one: keep the newest time.
-        if failure == nil, enabled, (lastApplied.get(key)?.occurredAt ?? .distantPast) <= event.occurredAt {
-            lastApplied.set(key, Applied(occurredAt: event.occurredAt, eventID: event.eventID))
+        if failure == nil, enabled {
+            noteApplied(key, occurredAt: event.occurredAt, eventID: event.eventID, replacingEqual: true)
         }
         deliver(.coalesced(intoEventID: event.eventID, failure: failure), to: followers)
         let ids = followers.map(\.eventID)
         guard let failure else { return .apply(.applied(supersededEventIDs: ids)) }
         return .apply(.failed(failure, supersededEventIDs: ids))
+    }
+
+    /// Keeps the newest applied time per key; an equal time replaces the entry only when `replacingEqual`
+    /// (this process's own apply does, a journal entry read later does not).
+    private func noteApplied(_ key: SyncKey, occurredAt: Date, eventID: String, replacingEqual: Bool) {
+        let last = lastApplied.get(key)?.occurredAt ?? .distantPast
+        guard last < occurredAt || (replacingEqual && last == occurredAt) else { return }
+        lastApplied.set(key, Applied(occurredAt: occurredAt, eventID: eventID))
     }
 
     /// Hands `outcome` to each follower, now or when it starts waiting.

@@ -7,6 +7,8 @@ struct JournalFollower: Sendable {
     let topology: SyncTopology
     let coalescer: Coalescer
     let ids: IDCache
+    /// This worker's id, carried by its markers.
+    let me: String
     let logger: Logger
 
     /// How many journal messages the broker may send ahead (a stream consumer must ack to get more).
@@ -19,7 +21,6 @@ struct JournalFollower: Sendable {
         let channel = try await connection.openChannel()
         try await channel.qos(prefetchCount: Self.prefetch)
         let consumer = try await channel.consume(queue: topology.journalStream, arguments: ["x-stream-offset": "first"])
-        let me = "worker-\(UInt64.random(in: .min ... .max))"
         _ = try await channel.publish(
             exchange: "", routingKey: topology.journalStream, body: [], properties: JournalEntry.markerProperties(worker: me))
         let started = ContinuousClock.now

@@ -135,8 +135,9 @@ final class PeerSet: Sendable {
     let me: String
     private let lastHeard = Mutex<[String: ContinuousClock.Instant]>([:])
 
-    init() {
-        me = "worker-\(UInt64.random(in: .min ... .max))"
+    /// - Parameter me: this worker's id (``SyncWorker/id``).
+    init(me: String) {
+        self.me = me
     }
 
     /// Records a probe from worker `id`.
@@ -179,7 +180,7 @@ extension SyncWorker {
         for slot in slots { metrics.partitionActive(slot.index, false) }
         defer { for slot in slots { metrics.partitionActive(slot.index, false) } }
         let control = try await connection.openChannel()
-        let peers = PeerSet()
+        let peers = PeerSet(me: id)
         let presence = try await subscribeToPresence(on: connection, peers: peers)
         logger.info(
             "consuming partitions",

@@ -13,6 +13,8 @@ import Synchronization
 public final class SyncWorker: Service, Sendable {
     let configuration: WorkerConfiguration
     let logger: Logger
+    /// This process's id in the fleet: its journal markers and partition heartbeats carry it.
+    let id = "worker-\(UInt64.random(in: .min ... .max))"
     let metrics = WorkerMetrics()
     let client: HipcallClient
     let authGate = AuthGate()
@@ -39,7 +41,7 @@ public final class SyncWorker: Service, Sendable {
             try? await limiter.waitUntilOpen()
             return { upsertSlots.release() }
         }
-        journal = JournalFollower(topology: configuration.topology, coalescer: coalescer, ids: ids, logger: logger)
+        journal = JournalFollower(topology: configuration.topology, coalescer: coalescer, ids: ids, me: id, logger: logger)
         handler = DeliveryHandler(
             topology: configuration.topology, decoder: EventDecoder(),
             coalescer: coalescer, upserter: upserter, caller: caller,

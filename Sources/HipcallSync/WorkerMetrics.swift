@@ -16,14 +16,16 @@ public struct WorkerMetrics: Sendable {
 
     /// Records how long one upsert took.
     func upsertLatency(_ duration: Duration) {
-        Timer(label: "hipcall_sync_upsert_duration_seconds").recordNanoseconds(
-            duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        Timer(label: "hipcall_sync_upsert_duration_seconds").recordNanoseconds(Self.nanoseconds(duration))
     }
 
     /// Records the time from an event's publication (the publisher's clock) to the ack of its synced delivery.
     func publishToAckLatency(_ latency: Duration) {
-        Timer(label: "hipcall_sync_publish_to_ack_seconds").recordNanoseconds(
-            latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000)
+        Timer(label: "hipcall_sync_publish_to_ack_seconds").recordNanoseconds(Self.nanoseconds(latency))
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
     }
 
     /// The deliveries being processed now.
