@@ -33,17 +33,18 @@ public final class HipcallClient: Sendable {
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
     }
 
-    /// Closes every connection; the client cannot be used afterwards.
     /// Uses `token` for every later request (after a rotation); returns whether it changed.
     @discardableResult
     public func replaceToken(_ token: String) -> Bool {
         authorization.withLock { current in
             let replacement = "Bearer " + token
-            defer { current = replacement }
-            return current != replacement
+            let changed = current != replacement
+            current = replacement
+            return changed
         }
     }
 
+    /// Closes every connection; the client cannot be used afterwards.
     public func shutdown() async throws {
         try await http.shutdown()
     }

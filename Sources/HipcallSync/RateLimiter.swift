@@ -113,11 +113,3 @@ public actor RateLimiter {
         }
     }
 }
-
-extension Duration {
-    /// This duration in seconds, as a `TimeInterval`.
-    var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
-    }
-}

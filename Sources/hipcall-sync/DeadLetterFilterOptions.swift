@@ -31,7 +31,7 @@ struct DeadLetterFilterOptions: ParsableArguments {
         var cutoff: Date?
         if let olderThan {
             let age = try EnvironmentDefaults.duration(olderThan, name: "--older-than")
-            cutoff = now.addingTimeInterval(-Double(age.components.seconds) - Double(age.components.attoseconds) / 1e18)
+            cutoff = now.addingTimeInterval(-age.timeInterval)
         }
         return DeadLetterFilter(reason: reason, type: type, externalID: externalID, failedBefore: cutoff)
     }

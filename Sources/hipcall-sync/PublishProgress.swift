@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import HipcallSync
 
 /// Live counters of a publish run, shared between the publishing loop and the progress line.
 final class PublishProgress: Sendable {
@@ -17,7 +18,7 @@ final class PublishProgress: Sendable {
     /// The progress line, such as `  120,000/200,000 published  118,000 confirmed  0 returned  0 nacked  24,310/s`.
     func line() -> String {
         let confirmed = confirmed.load(ordering: .relaxed)
-        let seconds = (ContinuousClock.now - started).seconds
+        let seconds = (ContinuousClock.now - started).timeInterval
         let rate = seconds > 0 ? Double(confirmed) / seconds : 0
         return "  \(published.load(ordering: .relaxed))/\(total) published  \(confirmed) confirmed  "
             + "\(returned.load(ordering: .relaxed)) returned  \(nacked.load(ordering: .relaxed)) nacked  \(Int(rate))/s"
@@ -35,9 +36,3 @@ final class PublishProgress: Sendable {
     }
 }
 
-extension Duration {
-    /// This duration in seconds, with fractions.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

@@ -1,4 +1,5 @@
 import Hipcall
+import HipcallSync
 
 /// The final report of a publish run, as text for people or JSON for scripts.
 struct PublishReport {
@@ -10,7 +11,7 @@ struct PublishReport {
     let invalid: Int
 
     var rate: Double {
-        let seconds = tally.elapsed.seconds
+        let seconds = tally.elapsed.timeInterval
         return seconds > 0 ? Double(tally.confirmed + tally.returned) / seconds : 0
     }
 
@@ -23,13 +24,13 @@ struct PublishReport {
     func latencyMilliseconds(_ fraction: Double, sorted: [Duration]) -> Double {
         guard !sorted.isEmpty else { return 0 }
         let rank = Int((fraction * Double(sorted.count)).rounded(.up)) - 1
-        return sorted[min(max(rank, 0), sorted.count - 1)].seconds * 1000
+        return sorted[min(max(rank, 0), sorted.count - 1)].timeInterval * 1000
     }
 
     var text: String {
         let sorted = tally.latencies.sorted()
         var lines = [
-            "published \(tally.published) events to \(exchange) in \(format(tally.elapsed.seconds)) s",
+            "published \(tally.published) events to \(exchange) in \(format(tally.elapsed.timeInterval)) s",
             "confirmed \(tally.confirmed), returned \(tally.returned), nacked \(tally.nacked)",
             "rate \(Int(rate.rounded())) events/s",
             "confirm latency p50 \(format(latencyMilliseconds(0.5, sorted: sorted))) ms, p99 \(format(latencyMilliseconds(0.99, sorted: sorted))) ms",
@@ -47,7 +48,7 @@ struct PublishReport {
             "confirmed": .int(Int64(tally.confirmed)),
             "returned": .int(Int64(tally.returned)),
             "nacked": .int(Int64(tally.nacked)),
-            "seconds": .double(tally.elapsed.seconds),
+            "seconds": .double(tally.elapsed.timeInterval),
             "rate": .double(rate),
             "latency_ms": .object([
                 "p50": .double(latencyMilliseconds(0.5, sorted: sorted)), "p99": .double(latencyMilliseconds(0.99, sorted: sorted)),

@@ -41,7 +41,7 @@ struct TopologyVerifyCommand: AsyncParsableCommand {
         }
         await connection.close()
         if let rabbitmqctl {
-            let listed = try TopologyBindingLister(executable: rabbitmqctl, virtualHost: try broker.configuration().virtualHost)
+            let listed = try TopologyBindingLister(executable: rabbitmqctl, virtualHost: connection.configuration.virtualHost)
                 .bindings()
             checks += verifier.checkBindings(listed: listed)
         } else {
