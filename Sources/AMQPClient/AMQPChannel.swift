@@ -181,12 +181,7 @@ public struct AMQPChannel: Sendable {
                 LoopCommand(
                     run: { core in
                         guard case .success(let channel) = core.channel(address.id) else { return }
-                        let arena = CArena()
-                        var cancel = amqp_basic_cancel_t(consumer_tag: arena.string(tag), nowait: 0)
-                        core.sendRPC(on: channel, method: AMQPMethodID.basicCancel, &cancel, expecting: [AMQPMethodID.basicCancelOk]) { _ in
-                            channel.consumers[tag] = nil
-                            withExtendedLifetime(arena) {}
-                        }
+                        Self.sendCancel(tag, on: channel, core: core) { _ in }
                     },
                     fail: { _ in }))
         }
@@ -196,13 +191,20 @@ public struct AMQPChannel: Sendable {
     /// Cancels a consumer; its sequence ends. Deliveries still in flight to it are requeued.
     public func cancel(consumerTag: String) async throws {
         try await address.perform { core, channel, done in
-            let arena = CArena()
-            var cancel = amqp_basic_cancel_t(consumer_tag: arena.string(consumerTag), nowait: 0)
-            core.sendRPC(on: channel, method: AMQPMethodID.basicCancel, &cancel, expecting: [AMQPMethodID.basicCancelOk]) {
-                result in
-                channel.consumers.removeValue(forKey: consumerTag)?.finish()
-                withExtendedLifetime(arena) { done(result.map { _ in () }) }
-            }
+            Self.sendCancel(consumerTag, on: channel, core: core) { done($0.map { _ in () }) }
+        }
+    }
+
+    /// Sends `basic.cancel` for `tag` (on the connection thread); once the broker answers, the
+    /// consumer is forgotten and its sequence finished, then `complete` runs.
+    private static func sendCancel(
+        _ tag: String, on channel: ChannelState, core: ConnectionCore, complete: @escaping (Result<RPCReply, AMQPError>) -> Void
+    ) {
+        let arena = CArena()
+        var cancel = amqp_basic_cancel_t(consumer_tag: arena.string(tag), nowait: 0)
+        core.sendRPC(on: channel, method: AMQPMethodID.basicCancel, &cancel, expecting: [AMQPMethodID.basicCancelOk]) { result in
+            channel.consumers.removeValue(forKey: tag)?.finish()
+            withExtendedLifetime(arena) { complete(result) }
         }
     }
 
