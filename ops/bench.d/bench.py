@@ -75,7 +75,7 @@ def run_burst(name, events, keys, workers, worker_args, seed, second_pass=False,
     if second_pass:
         # A stream of updates to records the workers already know: one event per key that changes
         # one scalar field (companies' description, contacts' job_title), lists unchanged. First
-        # without Hipcall's id (the worker's id cache, per process, is all it has), then with
+        # without Hipcall's id (the id cache, fed by the journal, is all a worker has), then with
         # hipcall_id and company_id as a CRM that stores the synced notices sends them.
         with open(expect) as f:
             known = json.load(f)

@@ -296,7 +296,7 @@ def publish(topology, args, name="publish"):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def wait_drained(topology, workers, published, timeout, poll=0.25, on_tick=None):
+def wait_drained(topology, workers, published, timeout, poll=0.25):
     """Waits until every published event is settled and the work and retry queues are empty.
 
     Returns the seconds from the call until the first poll at which the workers' outcome counts
@@ -307,16 +307,12 @@ def wait_drained(topology, workers, published, timeout, poll=0.25, on_tick=None)
     deadline = start + timeout
     candidate = None  # first poll since which the counts said "all settled" without changing
     last = None
-    quiet = 0  # polls in a row with unchanged counts and nothing in flight
     while time.time() < deadline:
         now = time.time()
-        if on_tick:
-            on_tick()
         counts = outcomes(workers)
         settled = sum(v for k, v in counts.items() if k != "retried")
         in_flight = gauge_sum(workers, "hipcall_sync_in_flight")
-        quiet = quiet + 1 if (settled == last and in_flight == 0) else 0
-        if in_flight == 0 and (settled >= published or quiet >= 8):
+        if in_flight == 0 and settled >= published:
             if candidate is None or settled != last:
                 candidate = now
             last = settled
