@@ -25,9 +25,11 @@ public enum CoalescingOutcome: Sendable, Equatable {
 /// Serialises events per record and skips work made pointless by newer events.
 ///
 /// Every event holds the ``KeyedLock`` for its ``SyncEvent/lockKeys`` while it is decided and applied.
-/// Once it holds the lock it waits for the `ready` hook (the worker's: a free upsert slot and an open
-/// rate-limit budget), so that the decision is taken as late as possible: events for the same record
-/// that arrive meanwhile are still absorbed. Then it is decided in this order:
+/// Once it holds the lock it lingers until `linger` has passed since it arrived (a backlog arrives
+/// as one burst of deliveries: the rest of its record's events in that burst join it meanwhile),
+/// then waits for the `ready` hook (the worker's: a free upsert slot and an open rate-limit budget),
+/// so that the decision is taken as late as possible: events for the same record that arrive
+/// meanwhile are still absorbed. Then it is decided in this order:
 /// 1. **Stale**: this process already applied, for the same key, a change with a later
 ///    `occurred_at`, or this very event id at the same `occurred_at` → ``CoalescingOutcome/stale``.
 /// 2. **Coalesced**: another event for the same key is still waiting and is newer
@@ -59,6 +61,8 @@ public actor Coalescer {
 
     public let lock: KeyedLock
     public let enabled: Bool
+    /// How long after its arrival an event is decided at the earliest (not in baseline mode).
+    public let linger: Duration
     /// Awaited with the lock held, before deciding; returns the function that ends the wait's claim
     /// (e.g. releases an upsert slot) once the event is decided and applied.
     private let ready: @Sendable (SyncEvent) async -> @Sendable () -> Void
@@ -76,13 +80,15 @@ public actor Coalescer {
     ///   - lock: the per-key lock, shared with anything else that writes these records.
     ///   - enabled: false for baseline mode (apply everything in order).
     ///   - lastAppliedCapacity: how many keys' last applied time to remember.
+    ///   - linger: how long after its arrival an event is decided at the earliest.
     ///   - ready: awaited before each decision; its result is called once the decision is carried out.
     public init(
-        lock: KeyedLock = KeyedLock(), enabled: Bool = true, lastAppliedCapacity: Int = 100_000,
+        lock: KeyedLock = KeyedLock(), enabled: Bool = true, lastAppliedCapacity: Int = 100_000, linger: Duration = .zero,
         ready: @escaping @Sendable (SyncEvent) async -> @Sendable () -> Void = { _ in {} }
     ) {
         self.lock = lock
         self.enabled = enabled
+        self.linger = enabled ? linger : .zero
         self.ready = ready
         self.lastApplied = LRUMap(capacity: lastAppliedCapacity)
     }
@@ -92,9 +98,13 @@ public actor Coalescer {
         _ event: SyncEvent,
         apply: (SyncEvent) async throws(SyncFailure) -> Void
     ) async -> CoalescingOutcome {
+        let earliestDecision = ContinuousClock.now + linger
         let sequence = await register(event)
         let ready = self.ready
         let decision: Decision = await lock.withLock(keys: event.lockKeys) {
+            if ContinuousClock.now < earliestDecision {
+                try? await Task.sleep(until: earliestDecision, clock: .continuous)
+            }
             let done = await ready(event)
             defer { done() }
             let decision = await self.decide(event, sequence: sequence)

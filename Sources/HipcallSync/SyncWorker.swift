@@ -36,7 +36,7 @@ public final class SyncWorker: Service, Sendable {
         // free and the rate limit lets a call out: while it waits, newer events are still absorbed.
         // Companies get slots first: a contact whose company is waiting too would only fail.
         let upsertSlots = FairPermits(configuration.concurrency)
-        let coalescer = Coalescer(enabled: configuration.useCacheAndCoalescing) { event in
+        let coalescer = Coalescer(enabled: configuration.useCacheAndCoalescing, linger: configuration.linger) { event in
             await upsertSlots.acquire(ahead: event.resource == .companies)
             try? await limiter.waitUntilOpen()
             return { upsertSlots.release() }

@@ -11,6 +11,9 @@ public struct WorkerConfiguration: Sendable {
     /// How many deliveries a worker holds at once (unacked; per partition queue too in the partitioned
     /// mode): events for one record among them coalesce into one upsert.
     public var prefetch: UInt16
+    /// How long after its arrival an event is decided at the earliest: a backlog's events for one
+    /// record arrive within a few milliseconds of each other and coalesce into one upsert.
+    public var linger: Duration
     public var retryPolicy: RetryPolicy
     /// Whether ids from events and the id cache are used, and events coalesced (off for the baseline).
     public var useCacheAndCoalescing: Bool
@@ -22,7 +25,7 @@ public struct WorkerConfiguration: Sendable {
 
     public init(
         amqp: AMQPConfiguration, hipcall: HipcallConfiguration, topology: SyncTopology = SyncTopology(), concurrency: Int = 32,
-        prefetch: UInt16 = 512, retryPolicy: RetryPolicy = RetryPolicy(), useCacheAndCoalescing: Bool = true,
+        prefetch: UInt16 = 512, linger: Duration = .milliseconds(100), retryPolicy: RetryPolicy = RetryPolicy(), useCacheAndCoalescing: Bool = true,
         idCacheCapacity: Int = 100_000, authProbeInterval: Duration = .seconds(30), shutdownGracePeriod: Duration = .seconds(20)
     ) {
         self.amqp = amqp
@@ -30,6 +33,7 @@ public struct WorkerConfiguration: Sendable {
         self.topology = topology
         self.concurrency = concurrency
         self.prefetch = prefetch
+        self.linger = linger
         self.retryPolicy = retryPolicy
         self.useCacheAndCoalescing = useCacheAndCoalescing
         self.idCacheCapacity = idCacheCapacity

@@ -29,6 +29,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Deliveries a worker holds at once, unacked (partitioned mode: each partition buffers half as many); events for one record among them coalesce [$WORKER_PREFETCH, default 512].")
     var prefetch: Int?
 
+    @Option(help: "How long an event waits after it arrives before it is decided, so that its record's other events arriving in the same burst coalesce with it [$WORKER_LINGER, default 100ms].")
+    var linger: String?
+
     @Option(help: "Attempts before a transiently failing event is dead-lettered [$WORKER_MAX_ATTEMPTS, default 5].")
     var maxAttempts: Int?
 
@@ -69,7 +72,9 @@ struct WorkerCommand: AsyncParsableCommand {
         hipcall.poolSize = max(hipcall.poolSize, concurrency)
         let configuration = WorkerConfiguration(
             amqp: try broker.configuration(), hipcall: hipcall, topology: topology, concurrency: concurrency,
-            prefetch: UInt16(prefetch), retryPolicy: RetryPolicy(delays: topology.retryDelays, maxAttempts: maxAttempts),
+            prefetch: UInt16(prefetch),
+            linger: try EnvironmentDefaults.duration(EnvironmentDefaults.string(linger, "WORKER_LINGER", default: "100ms"), name: "--linger"),
+            retryPolicy: RetryPolicy(delays: topology.retryDelays, maxAttempts: maxAttempts),
             useCacheAndCoalescing: !noCache,
             authProbeInterval: try EnvironmentDefaults.duration(
                 EnvironmentDefaults.string(authProbeInterval, "WORKER_AUTH_PROBE_INTERVAL", default: "30s"), name: "--auth-probe-interval"),
@@ -91,7 +96,7 @@ struct WorkerCommand: AsyncParsableCommand {
             "worker starting",
             metadata: [
                 "broker": "\(configuration.amqp)", "hipcall": "\(hipcall)", "queue": "\(topology.isPartitioned ? "\(topology.partitions) partitions" : topology.workQueue)",
-                "concurrency": "\(concurrency)", "prefetch": "\(prefetch)", "metrics_port": "\(metricsPort)",
+                "concurrency": "\(concurrency)", "prefetch": "\(prefetch)", "linger": "\(configuration.linger)", "metrics_port": "\(metricsPort)",
             ])
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -240,7 +240,7 @@ rows.append(["rate-limited, 3 workers, %d/min%s" % (rl_budget, ", %d partitions"
              h.fmt(rl["peak_rss_mib"], 1), "", h.fmt(rl["dead_letters"]), "", ""])
 print()
 print("hipcall-sync bench: simulator latency %d ms; burst %d events over %d keys (20%% contacts, 10%% duplicates), "
-      "published first, then workers started (--concurrency %d --prefetch %d each); release build" % (
+      "published first, then workers started (--concurrency %d --prefetch %d each); release build, Swift runtime linked statically as docker/Dockerfile ships it" % (
           args.latency_ms, args.events, args.events // 4, args.concurrency, args.prefetch))
 print("ack p50/p99: publish-to-ack latency of each run's synced events (publisher's clock to the worker's ack, "
       "interpolated in the workers' histogram buckets); the events are published first, as a backlog, "
