@@ -1,6 +1,7 @@
-/// A message delivered to a consumer or fetched with `basic.get`, copied out of librabbitmq.
+/// A message delivered to a consumer or fetched with `basic.get`, copied out of librabbitmq (a
+/// class: a worker holds hundreds of deliveries in suspended tasks, whose frames then carry a pointer).
 /// Settle it exactly once with ``ack()``, ``nack(requeue:)`` or ``reject(requeue:)``.
-public struct AMQPDelivery: Sendable {
+public final class AMQPDelivery: Sendable {
     public let deliveryTag: UInt64
     /// Whether the broker delivered this message before (to this or another consumer) without an ack.
     public let redelivered: Bool

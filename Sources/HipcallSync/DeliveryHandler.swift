@@ -30,7 +30,7 @@ struct DeliveryHandler: Sendable {
         let routingKey = delivery.headers[Self.originalRoutingKeyHeader]?.stringValue ?? delivery.routingKey
         let event: SyncEvent
         do throws(EventRejection) {
-            event = try decoder.decode(routingKey: routingKey, body: delivery.body)
+            event = try decoder.decode(routingKey: routingKey, body: delivery.body).withoutData
         } catch {
             await settleFailure(
                 delivery, routingKey: routingKey, event: nil, failure: .invalidEvent(error), partition: partition, started: started)
@@ -43,8 +43,8 @@ struct DeliveryHandler: Sendable {
         while true {
             await authGate.pass()
             let box = ResultBox()
-            let outcome = await coalescer.submit(event) { event throws(SyncFailure) in
-                box.result = try await upserter.apply(event)
+            let outcome = await coalescer.submit(event) { _ throws(SyncFailure) in
+                box.result = try await upserter.apply(decodeForApply(delivery, routingKey: routingKey))
             }
             metrics.lockWaiters(coalescer.lock.waiterCount)
             switch outcome {
@@ -70,6 +70,15 @@ struct DeliveryHandler: Sendable {
                     delivery, routingKey: routingKey, event: event, failure: failure, partition: partition, started: started)
                 return
             }
+        }
+    }
+
+    /// The delivery's event with its `data`, parsed again (it was validated on arrival).
+    private func decodeForApply(_ delivery: AMQPDelivery, routingKey: String) throws(SyncFailure) -> SyncEvent {
+        do throws(EventRejection) {
+            return try decoder.decode(routingKey: routingKey, body: delivery.body)
+        } catch {
+            throw .invalidEvent(error)
         }
     }
 

@@ -33,6 +33,15 @@ public struct SyncEvent: Sendable, Hashable {
         self.companyExternalID = companyExternalID
     }
 
+    /// This event without its `data`: what the coalescer, the lock and the journal need. A worker
+    /// keeps this while a delivery waits and parses `data` from the body again only to apply it
+    /// (most held events are superseded; their parsed fields would cost kilobytes each).
+    public var withoutData: SyncEvent {
+        SyncEvent(
+            resource: resource, eventID: eventID, occurredAt: occurredAt, externalID: externalID,
+            previousExternalID: previousExternalID, hipcallID: hipcallID, data: [:], companyExternalID: companyExternalID)
+    }
+
     /// The record this event updates.
     public var key: SyncKey { SyncKey(resource: resource, externalID: externalID) }
 
