@@ -89,6 +89,22 @@ private struct Harness {
         #expect(await applied.items == ["e2"])
     }
 
+    @Test func anEventLingersAfterItArrivesSoTheRestOfItsBurstIsAbsorbed() async {
+        let linger = Duration.milliseconds(300)
+        let coalescer = Coalescer(lock: KeyedLock(), linger: linger)
+        let applied = Recorder<String>()
+        let apply: @Sendable (SyncEvent) async throws(SyncFailure) -> Void = { event in await applied.append(event.eventID) }
+        let start = ContinuousClock.now
+        // Nothing else holds e1 back: only the linger keeps it undecided until e2 arrives.
+        let first = Task { await coalescer.submit(makeEvent(id: "e1", at: 1), apply: apply) }
+        _ = await eventually { await coalescer.pendingCount == 1 }
+        let second = Task { await coalescer.submit(makeEvent(id: "e2", at: 2), apply: apply) }
+        #expect(await first.value == .coalesced(intoEventID: "e2", failure: nil))
+        #expect(ContinuousClock.now - start >= linger)
+        #expect(await second.value == .applied(supersededEventIDs: ["e1"]))
+        #expect(await applied.items == ["e2"])
+    }
+
     @Test func otherKeysAreNotStale() async {
         let h = Harness()
         _ = await h.submit(makeEvent(id: "e2", at: 20))
