@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import NIOFoundationCompat
 import Synchronization
 import NIOHTTP1
 
@@ -177,7 +176,7 @@ public final class HipcallClient: Sendable {
         } catch {
             throw HipcallError(status: nil, route: route, transport: Self.transport(for: error, limit: configuration.maxResponseBytes))
         }
-        let json = buffer.readableBytes == 0 ? nil : try? JSONDecoder().decode(JSONValue.self, from: buffer)
+        let json = buffer.readableBytes == 0 ? nil : StrictJSON.parse(Array(buffer.readableBytesView))
         if (200..<300).contains(status) {
             if buffer.readableBytes > 0 && json == nil {
                 throw HipcallError(status: status, rateLimit: rateLimit, route: route, transport: .invalidResponse("body is not JSON"))

@@ -2,7 +2,6 @@ import Foundation
 import Hipcall
 import Hummingbird
 import NIOConcurrencyHelpers
-import NIOFoundationCompat
 
 /// The simulator's shared parts: store, counters, faults and the field validator.
 final class SimulatorEngine: Sendable {
@@ -150,7 +149,7 @@ final class SimulatorEngine: Sendable {
     static func jsonObject(_ request: Request) async -> [String: JSONValue]? {
         var request = request
         guard let buffer = try? await request.collectBody(upTo: maxRequestBytes) else { return nil }
-        return (try? JSONDecoder().decode(JSONValue.self, from: buffer))?.objectValue
+        return StrictJSON.parse(Array(buffer.readableBytesView))?.objectValue
     }
 }
 

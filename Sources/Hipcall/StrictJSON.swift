@@ -1,13 +1,12 @@
-import Hipcall
-
 /// A strict RFC 8259 parser into ``JSONValue`` that keeps integers apart from other numbers.
 ///
 /// Foundation's decoder turns `9876.0` and `1e2` into integers, but an external id must be a JSON
 /// integer literal, so the literal's spelling matters. Also bounds nesting depth, so hostile input
-/// cannot exhaust the stack. Duplicate object keys: the last one wins.
-struct StrictJSON {
+/// cannot exhaust the stack. Duplicate object keys: the last one wins. Several times faster than
+/// decoding ``JSONValue`` through `Codable`, which tries each type in turn for every value.
+public struct StrictJSON {
     /// The deepest nesting of arrays and objects accepted.
-    static let maxDepth = 64
+    public static let maxDepth = 64
 
     private let bytes: [UInt8]
     private var index = 0
@@ -17,7 +16,7 @@ struct StrictJSON {
     }
 
     /// The value `bytes` hold, or nil unless they are exactly one valid UTF-8 JSON value with optional whitespace.
-    static func parse(_ bytes: [UInt8]) -> JSONValue? {
+    public static func parse(_ bytes: [UInt8]) -> JSONValue? {
         guard String(validating: bytes, as: UTF8.self) != nil else { return nil }
         var parser = StrictJSON(bytes)
         guard let value = parser.value(depth: 0) else { return nil }
