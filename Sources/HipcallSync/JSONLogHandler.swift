@@ -1,4 +1,5 @@
 import Foundation
+import Hipcall
 import Logging
 import Synchronization
 
@@ -27,13 +28,15 @@ public struct JSONLogHandler: LogHandler {
         if let extra = event.metadata {
             for (key, value) in extra { fields[key] = "\(value)" }
         }
-        fields["time"] = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date())
+        fields["time"] = UTCTimestamp.format(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
         fields["level"] = event.level.rawValue
         fields["label"] = label
         fields["message"] = "\(event.message)"
-        guard var line = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { return }
-        line.append(UInt8(ascii: "\n"))
-        Self.output.withLock { _ in FileHandle.standardOutput.write(line) }
+        // Written by hand (JSONSerialization cost a worker 7% of its CPU at one line per event).
+        var line = ""
+        line.reserveCapacity(320)
+        JSONValue.writeObject(fields.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }, to: &line)
+        line += "\n"
+        Self.output.withLock { _ in FileHandle.standardOutput.write(Data(line.utf8)) }
     }
 }

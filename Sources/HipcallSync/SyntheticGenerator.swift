@@ -64,7 +64,7 @@ public struct SyntheticGenerator: Sendable, RandomAccessCollection {
     }
 
     private func timestamp(slot: Int) -> String {
-        SyntheticTimestamp.format(milliseconds: configuration.startMilliseconds + Int64(slot))
+        UTCTimestamp.format(milliseconds: configuration.startMilliseconds + Int64(slot))
     }
 
     /// Renders fresh valid event `index` (a duplicate renders the same bytes again).

@@ -163,9 +163,9 @@ struct SyntheticGeneratorTests {
     @Test("timestamps are RFC 3339 with milliseconds and parse back to the same instant")
     func timestamps() {
         for milliseconds: Int64 in [0, 1_764_075_600_123, 951_782_400_999, -1] {
-            let text = SyntheticTimestamp.format(milliseconds: milliseconds)
+            let text = UTCTimestamp.format(milliseconds: milliseconds)
             #expect(SyntheticConfiguration.milliseconds(rfc3339: text) == milliseconds, "\(text)")
         }
-        #expect(SyntheticTimestamp.format(milliseconds: 1_764_075_600_123) == "2025-11-25T13:00:00.123Z")
+        #expect(UTCTimestamp.format(milliseconds: 1_764_075_600_123) == "2025-11-25T13:00:00.123Z")
     }
 }

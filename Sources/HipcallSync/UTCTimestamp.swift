@@ -1,5 +1,6 @@
-/// RFC 3339 UTC timestamps with milliseconds (`2026-11-25T13:20:00.123Z`), formatted without Foundation formatters.
-enum SyntheticTimestamp {
+/// RFC 3339 UTC timestamps with milliseconds (`2026-11-25T13:20:00.123Z`), formatted without Foundation
+/// formatters (fast, no locale state): the generator's `occurred_at` and the log lines' `time`.
+enum UTCTimestamp {
     /// Formats milliseconds since the Unix epoch.
     static func format(milliseconds: Int64) -> String {
         let (days, dayMilliseconds) = floorDivide(milliseconds, 86_400_000)
