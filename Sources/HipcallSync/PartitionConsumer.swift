@@ -145,6 +145,16 @@ final class PeerSet: Sendable {
         lastHeard.withLock { $0[id] = .now }
     }
 
+    /// The other workers heard from (and not forgotten) so far.
+    var others: [String] {
+        lastHeard.withLock { Array($0.keys.filter { $0 != self.me }) }
+    }
+
+    /// Stops counting worker `id` (it is gone) until it is heard again.
+    func forget(_ id: String) {
+        lastHeard.withLock { _ = $0.removeValue(forKey: id) }
+    }
+
     /// The workers heard from within `window` before `now`, this one included.
     func count(at now: ContinuousClock.Instant, window: Duration) -> Int {
         lastHeard.withLock { heard in
@@ -191,7 +201,7 @@ extension SyncWorker {
             for slot in slots {
                 group.addTask { try await self.consume(slot, on: connection, prefetch: prefetch, permits: permits, peers: peers) }
             }
-            group.addTask { try await self.balance(slots, control: control, peers: peers) }
+            group.addTask { try await self.balance(slots, control: control, peers: peers, connection: connection) }
             group.addTask {
                 for try await heartbeat in presence {
                     peers.heard(heartbeat.headers[Self.probeHeader]?.stringValue ?? "")
@@ -210,10 +220,16 @@ extension SyncWorker {
         }
     }
 
+    /// The private presence queue of worker `id`: exclusive, so the broker deletes it when the
+    /// worker's connection ends (a SIGKILL included).
+    private func presenceQueue(of id: String) -> String {
+        "\(configuration.topology.presenceExchange).\(id)"
+    }
+
     /// Binds a private, exclusive queue of this worker to the presence fanout and consumes it.
     private func subscribeToPresence(on connection: AMQPConnection, peers: PeerSet) async throws -> AMQPConsumer {
         let channel = try await connection.openChannel()
-        let queue = "\(configuration.topology.presenceExchange).\(peers.me)"
+        let queue = presenceQueue(of: peers.me)
         _ = try await channel.declareQueue(queue, durable: false, exclusive: true, autoDelete: true)
         try await channel.bindQueue(queue, exchange: configuration.topology.presenceExchange, routingKey: "")
         return try await channel.consume(queue: queue, exclusive: true)
@@ -286,7 +302,10 @@ extension SyncWorker {
     /// shrinks (a worker joined) the held partitions with the fewest deliveries in flight go. A
     /// handed-over partition goes to the next worker in the queue's consumer list, so partitions
     /// move on until every worker is within its fair share. Handovers drain beside the rounds.
-    private func balance(_ slots: [PartitionSlot], control: AMQPChannel, peers: PeerSet) async throws {
+    /// Before deciding on newly won partitions (a worker left or joined), peers whose presence queue
+    /// is gone are no longer counted: a killed worker's partitions are taken at the next round
+    /// instead of after its heartbeats have been silent for ``peerSilenceLimit``.
+    private func balance(_ slots: [PartitionSlot], control: AMQPChannel, peers: PeerSet, connection: AMQPConnection) async throws {
         let probe = AMQPProperties(headers: [Self.probeHeader: .string(peers.me)])
         try await withThrowingDiscardingTaskGroup { group in
             var first = true
@@ -299,6 +318,9 @@ extension SyncWorker {
                 try await Task.sleep(for: first ? Self.settleTime : .milliseconds(Int.random(in: 700...1300)))
                 first = false
                 if Task.isShuttingDownGracefully { return }
+                if slots.contains(where: { $0.isHeld && !$0.isAccepted }) {
+                    await forgetDisconnectedPeers(peers, on: connection)
+                }
                 let leaving = await decideRound(slots, workers: peers.count(at: .now, window: Self.peerSilenceLimit))
                 for slot in leaving {
                     group.addTask {
@@ -306,6 +328,23 @@ extension SyncWorker {
                         self.metrics.partitionActive(slot.index, false)
                     }
                 }
+            }
+        }
+    }
+
+    /// Forgets the peers whose presence queue no longer exists (a passive declare answered 404).
+    /// Any other answer, or none, keeps the peer: only its silence then removes it.
+    private func forgetDisconnectedPeers(_ peers: PeerSet, on connection: AMQPConnection) async {
+        for peer in peers.others {
+            guard let channel = try? await connection.openChannel() else { return }
+            do {
+                _ = try await channel.declareQueue(presenceQueue(of: peer), passive: true)
+                try? await channel.close()
+            } catch let error as AMQPError where error.kind == .channelClosedByServer && error.replyCode == 404 {
+                peers.forget(peer)
+                logger.info("a worker's connection is gone; not counting it", metadata: ["worker": "\(peer)"])
+            } catch {
+                try? await channel.close()
             }
         }
     }
