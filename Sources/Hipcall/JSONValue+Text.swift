@@ -43,6 +43,12 @@ extension JSONValue {
     /// Appends `value` as a JSON string literal with the escapes RFC 8259 requires.
     public static func writeString(_ value: String, to out: inout String) {
         out += "\""
+        // Most strings need no escape: append them whole instead of scalar by scalar.
+        guard value.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else {
+            out += value
+            out += "\""
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
