@@ -14,6 +14,7 @@ struct DeliveryHandler: Sendable {
     let upserter: Upserter
     let caller: HipcallCaller
     let publisher: ReliablePublisher
+    let journal: JournalAppender
     let retryPolicy: RetryPolicy
     let authGate: AuthGate
     let authProbeInterval: Duration
@@ -153,9 +154,8 @@ struct DeliveryHandler: Sendable {
     /// only the fleet's stale check misses this change.
     private func record(_ result: UpsertResult, of event: SyncEvent) async {
         guard coalescer.enabled else { return }
-        let entry = JournalEntry(event: event, hipcallID: result.hipcallID)
         do {
-            _ = try await publisher.publish(exchange: "", routingKey: topology.journalStream, body: [], properties: entry.properties)
+            try await journal.append(JournalEntry(event: event, hipcallID: result.hipcallID))
         } catch {
             logger.warning("could not append to the journal", metadata: ["event_id": "\(event.eventID)", "error": "\(error)"])
         }

@@ -1,5 +1,6 @@
 import AMQPClient
 import Foundation
+import Hipcall
 
 /// One line of the fleet's journal (the `<prefix>.applied` stream): a change some worker applied to
 /// Hipcall. Every worker reads the journal, so each one knows Hipcall's id for every synced record
@@ -7,7 +8,10 @@ import Foundation
 /// an older event that comes back later (a publisher's late duplicate, a retry, a redelivery after a
 /// crash, a partition moving to another worker) is then skipped as stale instead of undoing a newer one.
 ///
-/// An entry is an empty message whose headers carry the fields, so reading it costs no JSON parse.
+/// Entries appended together travel as one message (see ``JournalAppender``): a JSON array of
+/// `[resource, external_id, hipcall_id, occurred_at, event_id, previous_external_id]` arrays, with
+/// `occurred_at` in Unix seconds written exactly. A single entry written by an earlier version, an
+/// empty message whose headers carry the fields, is still read.
 struct JournalEntry: Sendable, Equatable {
     let key: SyncKey
     let hipcallID: Int64
@@ -24,6 +28,7 @@ struct JournalEntry: Sendable, Equatable {
         static let eventID = "x-hipcall-event-id"
         static let previousExternalID = "x-hipcall-previous-external-id"
         static let marker = "x-hipcall-journal-marker"
+        static let batch = "x-hipcall-journal-batch"
     }
 
     /// The entry for `event`, applied as Hipcall record `hipcallID`.
@@ -35,7 +40,7 @@ struct JournalEntry: Sendable, Equatable {
         previousExternalID = event.previousExternalID
     }
 
-    /// Reads an entry from a journal message's headers; nil for a marker or a malformed message.
+    /// Reads an entry an earlier version wrote in a message's headers; nil for a marker or a malformed message.
     init?(headers: AMQPTable) {
         guard let resource = headers[Header.resource]?.stringValue.flatMap(SyncResource.init(rawValue:)),
             let externalID = headers[Header.externalID]?.stringValue, let hipcallID = headers[Header.hipcallID]?.intValue,
@@ -48,16 +53,53 @@ struct JournalEntry: Sendable, Equatable {
         previousExternalID = headers[Header.previousExternalID]?.stringValue
     }
 
-    /// The message properties that carry this entry (persistent: the stream keeps it anyway).
-    var properties: AMQPProperties {
-        var headers: AMQPTable = [
-            Header.resource: .string(key.resource.rawValue), Header.externalID: .string(key.externalID),
-            Header.hipcallID: .int(hipcallID), // Unix seconds as a double: the exact `Date`, so equal times compare equal after the round trip.
-            Header.occurredAt: .double(occurredAt.timeIntervalSince1970),
-            Header.eventID: .string(eventID),
-        ]
-        if let previousExternalID { headers[Header.previousExternalID] = .string(previousExternalID) }
-        return AMQPProperties(headers: headers, persistent: true)
+    /// Reads an entry from its place in a batch; nil when malformed.
+    private init?(batched value: JSONValue) {
+        guard case .array(let fields) = value, fields.count == 6,
+            case .string(let resourceName) = fields[0], let resource = SyncResource(rawValue: resourceName),
+            case .string(let externalID) = fields[1], case .int(let hipcallID) = fields[2],
+            case .string(let eventID) = fields[4]
+        else { return nil }
+        let seconds: Double
+        switch fields[3] {
+        case .double(let value): seconds = value
+        case .int(let value): seconds = Double(value)
+        default: return nil
+        }
+        key = SyncKey(resource: resource, externalID: externalID)
+        self.hipcallID = hipcallID
+        occurredAt = Date(timeIntervalSince1970: seconds)
+        self.eventID = eventID
+        switch fields[5] {
+        case .string(let previous): previousExternalID = previous
+        case .null: previousExternalID = nil
+        default: return nil
+        }
+    }
+
+    /// The message that carries `entries` as one batch.
+    static func batchMessage(_ entries: [JournalEntry]) -> (body: [UInt8], properties: AMQPProperties) {
+        let rows: [JSONValue] = entries.map { entry in
+            .array([
+                .string(entry.key.resource.rawValue), .string(entry.key.externalID), .int(entry.hipcallID),
+                // Unix seconds as a double, printed to round-trip: equal times compare equal after reading.
+                .double(entry.occurredAt.timeIntervalSince1970), .string(entry.eventID),
+                entry.previousExternalID.map(JSONValue.string) ?? .null,
+            ])
+        }
+        let properties = AMQPProperties(
+            contentType: "application/json", headers: [Header.batch: .int(Int64(entries.count))], persistent: true)
+        return (Array(JSONValue.array(rows).jsonText.utf8), properties)
+    }
+
+    /// The entries a journal message carries: a batch, or one entry in headers; empty for a marker
+    /// or a malformed message.
+    static func entries(headers: AMQPTable, body: [UInt8]) -> [JournalEntry] {
+        guard headers[Header.batch] != nil else {
+            return JournalEntry(headers: headers).map { [$0] } ?? []
+        }
+        guard case .array(let rows)? = StrictJSON.parse(body) else { return [] }
+        return rows.compactMap(JournalEntry.init(batched:))
     }
 
     /// The properties of a marker: a worker appends one when it starts reading, and knows it has

@@ -27,14 +27,16 @@ struct JournalFollower: Sendable {
         var read = 0
         var waiting = true
         for try await delivery in consumer {
-            if let entry = JournalEntry(headers: delivery.headers) {
+            let entries = JournalEntry.entries(headers: delivery.headers, body: delivery.body)
+            for entry in entries {
                 ids.set(entry.key, entry.hipcallID)
                 if let previous = entry.previousExternalID {
                     ids.remove(SyncKey(resource: entry.key.resource, externalID: previous))
                 }
                 await coalescer.remember(entry.key, occurredAt: entry.occurredAt, eventID: entry.eventID)
-                read += 1
-            } else if waiting, JournalEntry.marker(in: delivery.headers) == me {
+            }
+            read += entries.count
+            if entries.isEmpty, waiting, JournalEntry.marker(in: delivery.headers) == me {
                 waiting = false
                 logger.info(
                     "read the journal", metadata: ["entries": "\(read)", "duration_ms": "\((ContinuousClock.now - started).milliseconds)"])

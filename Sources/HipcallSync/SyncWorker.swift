@@ -45,7 +45,8 @@ public final class SyncWorker: Service, Sendable {
         handler = DeliveryHandler(
             topology: configuration.topology, decoder: EventDecoder(),
             coalescer: coalescer, upserter: upserter, caller: caller,
-            publisher: publisher, retryPolicy: configuration.retryPolicy, authGate: authGate,
+            publisher: publisher, journal: JournalAppender(publisher: publisher, stream: configuration.topology.journalStream),
+            retryPolicy: configuration.retryPolicy, authGate: authGate,
             authProbeInterval: configuration.authProbeInterval, metrics: metrics, logger: logger)
     }
 
