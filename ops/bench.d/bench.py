@@ -15,8 +15,8 @@ import harness as h  # noqa: E402
 parser = argparse.ArgumentParser(prog="ops/bench", description=__doc__)
 parser.add_argument("--events", type=int, default=20000, help="burst events (keys = events/4) [20000]")
 parser.add_argument("--workers", default="1,4", help="worker processes per burst run, comma-separated [1,4]")
-parser.add_argument("--concurrency", type=int, default=64,
-                    help="--concurrency of each burst worker: upserts in flight against the 20 ms simulator [64]")
+parser.add_argument("--concurrency", type=int, default=48,
+                    help="--concurrency of each burst worker: upserts in flight against the 20 ms simulator [48]")
 parser.add_argument("--prefetch", type=int, default=1024,
                     help="--prefetch of each burst and rate-limited worker: the deliveries it holds, among which a "
                          "record's events coalesce [1024]")
