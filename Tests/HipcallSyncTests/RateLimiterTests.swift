@@ -92,6 +92,18 @@ private func limiter(_ clock: FakeClock) -> RateLimiter {
         await limiter.record(limit: 60, remaining: 60, reset: reset + 60)  // a new window
         #expect(await limiter.knownRemaining == 60)
     }
+
+    @Test func waitingUntilOpenReservesNothing() async throws {
+        let clock = FakeClock()
+        let limiter = limiter(clock)
+        await limiter.record(limit: 60, remaining: 0, reset: clock.unix + 10)
+        try await limiter.waitUntilOpen()
+        #expect(clock.sleeps.count == 1)
+        #expect(abs(clock.sleeps[0] - 10.5) < 0.01)
+        #expect(await limiter.knownRemaining == 0, "waiting until open must not take a permit")
+        try await limiter.waitUntilOpen()
+        #expect(clock.sleeps.count == 1, "the budget is open now: no second wait")
+    }
 }
 
 @Suite struct RateLimitHeaderTests {
