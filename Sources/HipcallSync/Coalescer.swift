@@ -40,7 +40,7 @@ public enum CoalescingOutcome: Sendable, Equatable {
 ///    (or are stale too, if it turns out stale when its turn comes).
 ///
 /// Nothing is acked unless the applied event succeeded. The last applied `occurred_at` per key
-/// is kept in a bounded LRU, fed by this process and, through ``remember(_:occurredAt:eventID:)``,
+/// is kept in a bounded LRU, fed by this process and, through ``remember(_:)``,
 /// by the fleet's journal; a forgotten key only loses the stale check. With `enabled: false` (baseline), every event is applied in
 /// lock order with no stale check and no coalescing.
 public actor Coalescer {
@@ -125,11 +125,13 @@ public actor Coalescer {
         }
     }
 
-    /// Takes in a change another worker (or an earlier life of this one) applied, from the journal:
-    /// older events for `key` then count as stale here too.
-    public func remember(_ key: SyncKey, occurredAt: Date, eventID: String) {
+    /// Takes in changes another worker (or an earlier life of this one) applied, from the journal
+    /// (a journal message's batch at once): older events for their keys then count as stale here too.
+    public func remember(_ changes: [(key: SyncKey, occurredAt: Date, eventID: String)]) {
         guard enabled else { return }
-        noteApplied(key, occurredAt: occurredAt, eventID: eventID, replacingEqual: false)
+        for change in changes {
+            noteApplied(change.key, occurredAt: change.occurredAt, eventID: change.eventID, replacingEqual: false)
+        }
     }
 
     /// Returns once no event for `key` is held by this process any more (at once when none is):

@@ -58,14 +58,8 @@ struct JournalEntry: Sendable, Equatable {
         guard case .array(let fields) = value, fields.count == 6,
             case .string(let resourceName) = fields[0], let resource = SyncResource(rawValue: resourceName),
             case .string(let externalID) = fields[1], case .int(let hipcallID) = fields[2],
-            case .string(let eventID) = fields[4]
+            case .double(let seconds) = fields[3], case .string(let eventID) = fields[4]
         else { return nil }
-        let seconds: Double
-        switch fields[3] {
-        case .double(let value): seconds = value
-        case .int(let value): seconds = Double(value)
-        default: return nil
-        }
         key = SyncKey(resource: resource, externalID: externalID)
         self.hipcallID = hipcallID
         occurredAt = Date(timeIntervalSince1970: seconds)

@@ -33,7 +33,9 @@ struct JournalFollower: Sendable {
                 if let previous = entry.previousExternalID {
                     ids.remove(SyncKey(resource: entry.key.resource, externalID: previous))
                 }
-                await coalescer.remember(entry.key, occurredAt: entry.occurredAt, eventID: entry.eventID)
+            }
+            if !entries.isEmpty {
+                await coalescer.remember(entries.map { ($0.key, $0.occurredAt, $0.eventID) })
             }
             read += entries.count
             if entries.isEmpty, waiting, JournalEntry.marker(in: delivery.headers) == me {

@@ -60,11 +60,11 @@ private struct Harness {
 
     @Test func aChangeRememberedFromTheJournalMakesOlderEventsStale() async {
         let h = Harness()
-        await h.coalescer.remember(key, occurredAt: Date(timeIntervalSince1970: 20), eventID: "elsewhere")
+        await h.coalescer.remember([(key, Date(timeIntervalSince1970: 20), "elsewhere")])
         #expect(await h.submit(makeEvent(id: "e1", at: 10)) == .stale)
         #expect(await h.submit(makeEvent(id: "elsewhere", at: 20)) == .stale)
         // An older journal entry read later does not move the record's time back.
-        await h.coalescer.remember(key, occurredAt: Date(timeIntervalSince1970: 5), eventID: "older")
+        await h.coalescer.remember([(key, Date(timeIntervalSince1970: 5), "older")])
         #expect(await h.submit(makeEvent(id: "e3", at: 15)) == .stale)
         #expect(await h.submit(makeEvent(id: "e4", at: 30)) == .applied(supersededEventIDs: []))
         #expect(await h.applied.items == ["e4"])
