@@ -68,12 +68,22 @@ final class PartitionSlot: Sendable {
 
     /// Lets the consumer loop dispatch this partition's deliveries.
     func accept() {
-        let waiters = state.withLock { state in
+        _ = deciding { state in
             state.accepted = true
+            return true
+        }
+    }
+
+    /// Applies a balancer decision under the lock and, when `decision` made one (returned true),
+    /// wakes the consumer loops waiting for it; returns whether it did.
+    private func deciding(_ decision: (inout State) -> Bool) -> Bool {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>]? in
+            guard decision(&state) else { return nil }
             defer { state.waiters = [] }
             return state.waiters
         }
-        for waiter in waiters { waiter.resume() }
+        for waiter in waiters ?? [] { waiter.resume() }
+        return waiters != nil
     }
 
     /// Counts a delivery as dispatched unless the partition is draining (then it stays unacked,
@@ -105,14 +115,11 @@ final class PartitionSlot: Sendable {
     /// Stops dispatching and wakes a consumer loop waiting for a decision; false when it was
     /// already draining (or between subscriptions).
     func beginDraining() -> Bool {
-        let (began, waiters) = state.withLock { state in
-            guard state.channel != nil, !state.draining else { return (false, [CheckedContinuation<Void, Never>]()) }
+        deciding { state in
+            guard state.channel != nil, !state.draining else { return false }
             state.draining = true
-            defer { state.waiters = [] }
-            return (true, state.waiters)
+            return true
         }
-        for waiter in waiters { waiter.resume() }
-        return began
     }
 
     /// Marks the subscription as ended by this worker and no longer active; returns its channel.
