@@ -126,10 +126,11 @@ def run_burst(name, events, keys, workers, worker_args, seed, second_pass=False,
     return result
 
 
+burst_worker_args = ["--concurrency", str(args.concurrency), "--prefetch", str(args.prefetch)]
 bursts = {}
 for count in [int(x) for x in args.workers.split(",")]:
     bursts[count] = run_burst("burst%d" % count, args.events, max(1, args.events // 4), count,
-                              ["--concurrency", str(args.concurrency), "--prefetch", str(args.prefetch)], args.seed, second_pass=(count == max(
+                              burst_worker_args, args.seed, second_pass=(count == max(
                                   int(x) for x in args.workers.split(","))))
 
 partitioned = None
@@ -137,7 +138,7 @@ if args.partitions:
     top_workers = max(int(x) for x in args.workers.split(","))
     h.log("==> the same burst in partitioned mode: %d workers, %d partitions" % (top_workers, args.partitions))
     partitioned = run_burst("burst%dp" % top_workers, args.events, max(1, args.events // 4), top_workers,
-                            ["--concurrency", str(args.concurrency), "--prefetch", str(args.prefetch)], args.seed, second_pass=True,
+                            burst_worker_args, args.seed, second_pass=True,
                             partitions=args.partitions)
 
 h.log("==> the guide's loop: 1 worker, --concurrency 1 --prefetch 1 --no-cache, %d events" % args.baseline_events)
