@@ -170,9 +170,8 @@ struct DeliveryHandler: Sendable {
         ])
         let routingKey = event.resource == .companies ? "company.synced" : "contact.synced"
         do {
-            let body = try JSONEncoder().encode(notice)
             _ = try await publisher.publish(
-                exchange: topology.syncedExchange, routingKey: routingKey, body: Array(body),
+                exchange: topology.syncedExchange, routingKey: routingKey, body: Array(notice.jsonText.utf8),
                 properties: AMQPProperties(contentType: "application/json", persistent: true, messageID: event.eventID))
         } catch let error as AMQPError where error.kind == .returned {
             // Nobody subscribes to synced notices: fine.

@@ -1,3 +1,4 @@
+import AMQPClient
 import Foundation
 import Hipcall
 import Testing
@@ -21,6 +22,28 @@ struct UpsertFlowTests {
             #expect(try await world.waitUntil { await second.events(["stale"]) == 1 })
             #expect(world.records.companies.count == 1)
             #expect(world.records.companies.first?[string: "name"] == "Newer")
+        }
+    }
+
+    @Test("a created record is announced on the synced exchange with its Hipcall id, as JSON")
+    func syncedNotice() async throws {
+        try await withSyncEnvironment { world in
+            let queue = "\(world.topology.prefix).notices"
+            _ = try await world.channel.declareQueue(queue, durable: false, autoDelete: true)
+            try await world.channel.bindQueue(queue, exchange: world.topology.syncedExchange, routingKey: "company.synced")
+            try world.startWorker()
+            try await world.publish(
+                "company.changed", SyncTestEnvironment.event(id: "n-1", externalID: "NOTE-1", data: #"{"name":"Noted"}"#))
+            var notice: AMQPDelivery?
+            #expect(try await world.waitUntil {
+                notice = try await world.channel.get(queue: queue)?.delivery
+                return notice != nil
+            })
+            let record = try #require(world.records.companies.first)
+            let body = try #require(notice.flatMap { StrictJSON.parse($0.body) })
+            #expect(body == ["external_id": "NOTE-1", "hipcall_id": .int(record.id), "event_id": "n-1", "action": "created"])
+            #expect(notice?.routingKey == "company.synced")
+            #expect(notice?.properties.messageID == "n-1")
         }
     }
 
