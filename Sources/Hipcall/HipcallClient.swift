@@ -16,9 +16,7 @@ public final class HipcallClient: Sendable {
 
     public init(configuration: HipcallConfiguration) {
         self.configuration = configuration
-        var base = configuration.baseURL
-        while base.hasSuffix("/") { base.removeLast() }
-        self.apiBase = base + "/api/v3"
+        self.apiBase = configuration.apiRoot
         self.authorization = Mutex("Bearer " + configuration.token)
         var httpConfiguration = HTTPClient.Configuration(
             timeout: .init(connect: TimeAmount(configuration.connectTimeout), read: TimeAmount(configuration.requestTimeout)),
@@ -31,6 +29,9 @@ public final class HipcallClient: Sendable {
         httpConfiguration.decompression = .disabled
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
     }
+
+    /// The API root every path is appended to, e.g. `https://use.hipcall.com/api/v3`.
+    public var apiRoot: String { apiBase }
 
     /// Uses `token` for every later request (after a rotation); returns whether it changed.
     @discardableResult
@@ -140,7 +141,7 @@ public final class HipcallClient: Sendable {
     }
 
     private static func invalid(_ reason: String, route: HipcallRoute, answer: Answer) -> HipcallError {
-        HipcallError(status: answer.status, rateLimit: answer.rateLimit, route: route, transport: .invalidResponse(reason))
+        HipcallError(status: answer.status, rateLimit: answer.rateLimit, route: route, transport: .unexpectedShape(reason))
     }
 
     /// A successful HTTP answer before decoding.
@@ -154,8 +155,8 @@ public final class HipcallClient: Sendable {
         }
     }
 
-    /// Sends one request and returns a 2xx answer (or a 404 with `body == nil` when
-    /// `notFoundIsNil`); anything else becomes a `HipcallError`.
+    /// Sends one request and returns a 2xx JSON answer (or a 404 with Hipcall's error body as
+    /// `body == nil` when `notFoundIsNil`); anything else becomes a `HipcallError`.
     private func send(_ method: HTTPMethod, _ path: String, route: HipcallRoute, body: JSONValue? = nil, notFoundIsNil: Bool = false) async throws -> Answer {
         var request = HTTPClientRequest(url: apiBase + path)
         request.method = method
@@ -166,34 +167,42 @@ public final class HipcallClient: Sendable {
             request.body = .bytes(ByteBuffer(string: body.jsonText))
         }
         let status: Int
-        let rateLimit: HipcallRateLimit?
+        let headers: HTTPHeaders
         let buffer: ByteBuffer
         do {
             let response = try await http.execute(request, timeout: TimeAmount(configuration.requestTimeout))
             status = Int(response.status.code)
-            rateLimit = HipcallRateLimit { response.headers.first(name: $0) }
+            headers = response.headers
             buffer = try await response.body.collect(upTo: configuration.maxResponseBytes)
         } catch {
             throw HipcallError(status: nil, route: route, transport: Self.transport(for: error, limit: configuration.maxResponseBytes))
         }
+        let rateLimit = HipcallRateLimit { headers.first(name: $0) }
         let json = buffer.readableBytes == 0 ? nil : StrictJSON.parse(Array(buffer.readableBytesView))
+        let notJSON: HipcallError.Transport? =
+            buffer.readableBytes > 0 && json == nil ? .notJSON(contentType: headers.first(name: "Content-Type")) : nil
         if (200..<300).contains(status) {
-            if buffer.readableBytes > 0 && json == nil {
-                throw HipcallError(status: status, rateLimit: rateLimit, route: route, transport: .invalidResponse("body is not JSON"))
-            }
+            if let notJSON { throw HipcallError(status: status, rateLimit: rateLimit, route: route, transport: notJSON) }
             return Answer(status: status, body: json, rateLimit: rateLimit)
         }
-        if status == 404 && notFoundIsNil {
+        let error = HipcallError(
+            status: status, body: json, rateLimit: rateLimit, route: route,
+            transport: (300..<400).contains(status) ? .redirect(location: headers.first(name: "Location")) : notJSON,
+            retryAfter: headers.first(name: "Retry-After").flatMap { HipcallRateLimit.retryAfter($0) })
+        if error.isNotFound && notFoundIsNil {
             return Answer(status: status, body: nil, rateLimit: rateLimit)
         }
-        throw HipcallError(status: status, body: json, rateLimit: rateLimit, route: route)
+        throw error
     }
 
     /// Classifies an AsyncHTTPClient or NIO failure; the reason text never includes headers.
     private static func transport(for error: any Error, limit: Int) -> HipcallError.Transport {
+        if Task.isCancelled || error is CancellationError { return .cancelled }
         if error is NIOTooManyBytesError { return .bodyTooLarge(limit: limit) }
         if let error = error as? HTTPClientError {
             switch error {
+            case .cancelled:
+                return .cancelled
             case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .getConnectionFromPoolTimeout,
                  .tlsHandshakeTimeout:
                 return .timeout
@@ -206,9 +215,11 @@ public final class HipcallClient: Sendable {
 }
 
 extension TimeAmount {
-    /// The same span as a Swift `Duration`, to the nanosecond.
+    /// The same span as a Swift `Duration`, to the nanosecond; saturates at ±292 years.
     init(_ duration: Duration) {
         let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (nanoseconds, overflowAgain) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
+        self = .nanoseconds(overflow || overflowAgain ? (seconds < 0 ? .min : .max) : nanoseconds)
     }
 }

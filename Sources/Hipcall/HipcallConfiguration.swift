@@ -2,7 +2,8 @@ import Foundation
 
 /// Where and how to reach Hipcall. The token is never printed: `description` redacts it.
 public struct HipcallConfiguration: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
-    /// Scheme, host and optional port, e.g. `https://use.hipcall.com`; the client appends `/api/v3`.
+    /// Scheme, host and optional port, e.g. `https://use.hipcall.com`; the client appends `/api/v3`
+    /// unless the URL already ends with it (the guide writes `https://use.hipcall.com/api/v3`).
     public var baseURL: String
     /// The bearer token.
     public var token: String
@@ -29,6 +30,15 @@ public struct HipcallConfiguration: Sendable, CustomStringConvertible, CustomDeb
         self.requestTimeout = requestTimeout
         self.poolSize = poolSize
         self.maxResponseBytes = maxResponseBytes
+    }
+
+    /// The API root the paths are appended to: `baseURL` without trailing slashes, ending in `/api/v3`.
+    public var apiRoot: String {
+        var base = Substring(baseURL.trimmingCharacters(in: .whitespaces))
+        while base.hasSuffix("/") { base.removeLast() }
+        if base.lowercased().hasSuffix("/api/v3") { base.removeLast("/api/v3".count) }
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + "/api/v3"
     }
 
     /// A configuration whose token comes from `HIPCALL_TOKEN`, or else from the file named by

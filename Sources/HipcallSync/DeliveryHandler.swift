@@ -16,8 +16,8 @@ struct DeliveryHandler: Sendable {
     let publisher: ReliablePublisher
     let journal: JournalAppender
     let retryPolicy: RetryPolicy
-    let authGate: AuthGate
-    let authProbeInterval: Duration
+    /// Pauses consumption on auth and misconfiguration failures; its gate holds deliveries meanwhile.
+    let pauses: PauseProber
     let metrics: WorkerMetrics
     let logger: Logger
 
@@ -42,7 +42,11 @@ struct DeliveryHandler: Sendable {
             await coalescer.waitUntilSettled(company)
         }
         while true {
-            await authGate.pass()
+            guard await pauses.gate.pass() == .open else {
+                // A long pause (or a cancelled wait) gives the delivery back as it is: no attempt spent.
+                try? delivery.nack(requeue: true)
+                return
+            }
             let box = ResultBox()
             let outcome = await coalescer.submit(event) { _ throws(SyncFailure) in
                 box.result = try await upserter.apply(decodeForApply(delivery, routingKey: routingKey))
@@ -64,8 +68,13 @@ struct DeliveryHandler: Sendable {
             case .coalesced(_, nil):
                 settleSuccess(delivery, event: event, outcome: "coalesced", hipcallID: nil, started: started)
                 return
-            case .failed(.auth(let status), _), .coalesced(_, .auth(let status)):
-                await pauseForAuth(status: status)
+            case .failed(.cancelled, _), .coalesced(_, .cancelled):
+                // Shutdown, a lost channel or an expired grace period: not Hipcall's failure. Back to
+                // the queue as it is (after a lost connection the broker redelivers it anyway).
+                try? delivery.nack(requeue: true)
+                return
+            case .failed(let failure, _) where failure.pauseReason != nil, .coalesced(_, let failure?) where failure.pauseReason != nil:
+                pause(for: failure)
             case .failed(let failure, _), .coalesced(_, let failure?):
                 await settleFailure(
                     delivery, routingKey: routingKey, event: event, failure: failure, partition: partition, started: started)
@@ -180,27 +189,10 @@ struct DeliveryHandler: Sendable {
         }
     }
 
-    /// Closes the gate and, for the first delivery to notice, probes until Hipcall accepts the token.
-    private func pauseForAuth(status: Int) async {
-        guard await authGate.close() else { return }
-        metrics.authPaused(true)
-        logger.error("Hipcall refused the API token; consumption paused", metadata: ["status": "\(status)"])
-        while !Task.isCancelled {
-            try? await Task.sleep(for: authProbeInterval)
-            // A rotated token (HIPCALL_TOKEN_FILE rewritten by a secret mount) is picked up here.
-            if let token = try? HipcallConfiguration.loadToken(), caller.client.replaceToken(token) {
-                logger.notice("reloaded the Hipcall API token")
-            }
-            do throws(SyncFailure) {
-                _ = try await caller.perform("GET /companies") { client in try await client.list(.companies, limit: 1) }
-                break
-            } catch {
-                logger.warning("Hipcall still refuses the token", metadata: ["error": "\(error)"])
-            }
-        }
-        metrics.authPaused(false)
-        logger.notice("Hipcall accepts the API token again; consumption resumed")
-        await authGate.open()
+    /// Pauses consumption for a failure that is the setup's fault (the token, the base URL), not the
+    /// event's; the prober opens the gate again once Hipcall answers properly.
+    private func pause(for failure: SyncFailure) {
+        if let reason = failure.pauseReason { pauses.pause(reason) }
     }
 }
 

@@ -2,9 +2,9 @@ import Foundation
 import Hipcall
 
 /// Runs every Hipcall call of the worker: waits for the rate limiter, feeds it each answer's
-/// `x-ratelimit-*` headers, waits out a 429 and tries again (a 429 never counts as a failed
-/// attempt), counts calls for the metrics, and turns what is left of a failure into a
-/// ``SyncFailure``.
+/// `x-ratelimit-*` headers (and a `Retry-After`, should a proxy send one), waits out a 429 and tries
+/// again (a 429 never counts as a failed attempt), counts calls for the metrics, and turns what is
+/// left of a failure into a ``SyncFailure``. A cancelled call is ``SyncFailure/cancelled``.
 struct HipcallCaller: Sendable {
     let client: HipcallClient
     let limiter: RateLimiter
@@ -24,7 +24,7 @@ struct HipcallCaller: Sendable {
             do {
                 try await limiter.waitForPermit()
             } catch {
-                throw SyncFailure.transient(reason: "cancelled while waiting for the rate limit", status: nil)
+                throw .cancelled
             }
             do {
                 let response = try await call(client)
@@ -32,18 +32,25 @@ struct HipcallCaller: Sendable {
                 if let rateLimit = response.rateLimit { await record(rateLimit) }
                 return response.value
             } catch let error as HipcallError {
+                if error.failureClass == .cancelled { throw .cancelled }
                 metrics.apiCall(route: route, status: error.status ?? 0)
                 if let rateLimit = error.rateLimit { await record(rateLimit) }
-                if error.isRateLimited, rateLimited < maxRateLimitedRetries {
-                    rateLimited += 1
-                    await limiter.penalize(until: error.rateLimit?.reset ?? Int64(Date.now.timeIntervalSince1970) + 1)
-                    continue
+                if error.isRateLimited {
+                    await limiter.penalize(
+                        until: error.retryAfter ?? error.rateLimit?.reset ?? Int64(Date.now.timeIntervalSince1970) + 1)
+                    if rateLimited < maxRateLimitedRetries {
+                        rateLimited += 1
+                        continue
+                    }
+                } else if let retryAfter = error.retryAfter {
+                    await limiter.hold(until: retryAfter)
                 }
                 if acceptAsNil(error) { return nil }
-                throw Self.failure(from: error)
+                throw Self.failure(from: error, apiRoot: client.apiRoot)
             } catch {
+                if Task.isCancelled || error is CancellationError { throw .cancelled }
                 metrics.apiCall(route: route, status: 0)
-                throw SyncFailure.transient(reason: "Hipcall call \(route) failed: \(error)", status: nil)
+                throw .transient(reason: "Hipcall call \(route) failed: \(error)", status: nil)
             }
         }
     }
@@ -53,10 +60,16 @@ struct HipcallCaller: Sendable {
         metrics.rateLimitRemaining(rateLimit.remaining)
     }
 
-    /// Classifies an API error: auth, retryable (network, timeout, 5xx, 429), or permanent.
-    static func failure(from error: HipcallError) -> SyncFailure {
-        if error.isAuthFailure { return .auth(status: error.status ?? 401) }
-        if error.isRetryable { return .transient(reason: error.description, status: error.status) }
-        return .permanent(reason: error.description, status: error.status)
+    /// The sync failure for an API error, by ``HipcallError/failureClass`` (the one classification
+    /// of Hipcall's answers). A misconfiguration names the URL tried (`apiRoot` + the route; no token).
+    static func failure(from error: HipcallError, apiRoot: String) -> SyncFailure {
+        switch error.failureClass {
+        case .auth: .auth(status: error.status ?? 401)
+        case .transient: .transient(reason: error.description, status: error.status)
+        case .permanent: .permanent(reason: error.description, status: error.status)
+        case .cancelled: .cancelled
+        case .misconfigured:
+            .misconfigured(reason: "tried \(error.route.method) \(apiRoot)\(error.route.template): \(error.outcome)", status: error.status)
+        }
     }
 }

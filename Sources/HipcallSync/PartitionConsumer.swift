@@ -373,7 +373,7 @@ extension SyncWorker {
             }
         }
         // Upserts stuck behind a refused token would never drain: keep what is held meanwhile.
-        if kept.count > fair, await !authGate.isClosed {
+        if kept.count > fair, !pauseGate.isClosed {
             leaving += kept.sorted { $0.inFlight < $1.inFlight }.prefix(kept.count - fair)
         }
         leaving = leaving.filter { $0.beginDraining() }

@@ -1,4 +1,5 @@
 import Foundation
+import Hipcall
 
 /// Keeps one process within Hipcall's per-token request budget, using the `x-ratelimit-*` headers.
 ///
@@ -7,8 +8,9 @@ import Foundation
 /// fleet's shared budget in one burst and then hammer the API at the reset. When the known budget
 /// is spent, the next slot is the reset time plus `margin`, after which `limit` permits are assumed
 /// again until a response's headers correct the count. Before any header is seen, permits are free.
-/// A 429 blocks every permit until the given reset time (a 429 carries no `Retry-After`; use its
-/// `x-ratelimit-reset`, or a minute from now when that is missing).
+/// A 429 blocks every permit until the given reset time (its `Retry-After` when a proxy sends one,
+/// else its `x-ratelimit-reset`, else a second from now). No reset, penalty or slot lies more than
+/// `maxWait` ahead, so no header value can stall a worker longer than that.
 public actor RateLimiter {
     private let now: @Sendable () -> Date
     private let sleep: @Sendable (Duration) async throws -> Void
@@ -16,6 +18,8 @@ public actor RateLimiter {
     public let margin: Duration
     /// How long to wait when the budget is spent and no reset time is known.
     public let fallbackWindow: Duration
+    /// The longest any reset time, penalty or single wait may lie ahead.
+    public let maxWait: Duration
 
     private var limit: Int?
     private var remaining: Int?
@@ -29,18 +33,20 @@ public actor RateLimiter {
     public init(
         margin: Duration = .milliseconds(500),
         fallbackWindow: Duration = .seconds(60),
+        maxWait: Duration = .seconds(HipcallRateLimit.maxWait),
         now: @escaping @Sendable () -> Date = { Date() },
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
         self.margin = margin
         self.fallbackWindow = fallbackWindow
+        self.maxWait = maxWait
         self.now = now
         self.sleep = sleep
     }
 
-    /// Takes in a response's rate-limit headers. `reset` is in Unix seconds.
+    /// Takes in a response's rate-limit headers. `reset` is in Unix seconds (at most `maxWait` ahead is believed).
     public func record(limit: Int, remaining: Int, reset: Int64) {
-        let reportedReset = Date(timeIntervalSince1970: TimeInterval(reset))
+        let reportedReset = bounded(reset)
         self.limit = max(limit, 1)
         if reportedReset == resetAt, let local = self.remaining {
             // Same window: responses arrive out of order, and permits taken since are not in the header yet.
@@ -53,10 +59,20 @@ public actor RateLimiter {
 
     /// After a 429: no permit before `until` (plus the margin), and the budget counts as spent.
     public func penalize(until reset: Int64) {
-        let until = Date(timeIntervalSince1970: TimeInterval(reset)) + margin.timeInterval
-        blockedUntil = max(blockedUntil, until)
+        let until = bounded(reset)
+        blockedUntil = max(blockedUntil, until + margin.timeInterval)
         remaining = 0
-        resetAt = Date(timeIntervalSince1970: TimeInterval(reset))
+        resetAt = until
+    }
+
+    /// After an answer with a `Retry-After` (a 503 from a proxy): no permit before `until`.
+    public func hold(until second: Int64) {
+        blockedUntil = max(blockedUntil, bounded(second))
+    }
+
+    /// Unix second `second` as a date, no later than `maxWait` from now.
+    private func bounded(_ second: Int64) -> Date {
+        min(Date(timeIntervalSince1970: TimeInterval(second)), now() + maxWait.timeInterval)
     }
 
     /// Waits until a request may be sent. Throws only if the injected sleep throws (e.g. on cancellation).
@@ -106,8 +122,9 @@ public actor RateLimiter {
         return slot
     }
 
+    /// Sleeps until `instant`, but never longer than `maxWait`.
     private func sleep(until instant: Date) async throws {
-        let delay = instant.timeIntervalSince(now())
+        let delay = min(instant.timeIntervalSince(now()), maxWait.timeInterval)
         if delay > 0 {
             try await sleep(.milliseconds(Int64((delay * 1000).rounded(.up))))
         }

@@ -2,24 +2,19 @@
 public enum SyncFailure: Error, Sendable, Hashable, CustomStringConvertible {
     /// Retrying cannot help (e.g. a 422 on a field, a 404 on a PATCH target that vanished): dead-letter.
     case permanent(reason: String, status: Int?)
-    /// May succeed later (network error, 5xx, 429, timeouts, cancellation): retry with backoff.
+    /// May succeed later (network error, 408, 425, 429, 5xx, timeouts): retry with backoff.
     case transient(reason: String, status: Int?)
     /// The event itself is unusable: dead-letter at once.
     case invalidEvent(EventRejection)
-    /// The token was refused (401/403). Retried like a transient failure, since rotating the token fixes it,
-    /// but counted apart so that operators are alerted.
+    /// The token was refused (401/403): consumption pauses until it works (a rotated token fixes it).
     case auth(status: Int)
-
-    /// Classifies an HTTP error response: 401/403 → auth; 408, 425, 429 and 5xx → transient;
-    /// any other status → permanent. Callers handle the statuses that are part of the sync flow
-    /// first (404 on lookup means create; 422 "external_id has already been taken" means look up again).
-    public static func forHTTPStatus(_ status: Int, message: String) -> SyncFailure {
-        switch status {
-        case 401, 403: .auth(status: status)
-        case 408, 425, 429, 500...599: .transient(reason: message, status: status)
-        default: .permanent(reason: message, status: status)
-        }
-    }
+    /// The base URL is not Hipcall's API root (a redirect, an answer that is not Hipcall's, a 404 on
+    /// a route that always exists): consumption pauses; the event is not at fault. `reason` names
+    /// the URL tried and the answer.
+    case misconfigured(reason: String, status: Int?)
+    /// The upsert was cancelled (shutdown, lost channel, grace expired): not a Hipcall failure, so
+    /// no attempt is spent and the delivery goes back to the queue as it is.
+    case cancelled
 
     /// The value of the `x-hipcall-error-class` header.
     public var errorClass: String {
@@ -28,14 +23,16 @@ public enum SyncFailure: Error, Sendable, Hashable, CustomStringConvertible {
         case .transient: "transient"
         case .invalidEvent: "invalid_event"
         case .auth: "auth"
+        case .misconfigured: "misconfigured"
+        case .cancelled: "cancelled"
         }
     }
 
     /// The HTTP status behind the failure, if there was a response.
     public var status: Int? {
         switch self {
-        case .permanent(_, let status), .transient(_, let status): status
-        case .invalidEvent: nil
+        case .permanent(_, let status), .transient(_, let status), .misconfigured(_, let status): status
+        case .invalidEvent, .cancelled: nil
         case .auth(let status): status
         }
     }
@@ -43,16 +40,27 @@ public enum SyncFailure: Error, Sendable, Hashable, CustomStringConvertible {
     /// A human-readable message (not yet truncated).
     public var message: String {
         switch self {
-        case .permanent(let reason, _), .transient(let reason, _): reason
+        case .permanent(let reason, _), .transient(let reason, _), .misconfigured(let reason, _): reason
         case .invalidEvent(let rejection): rejection.description
         case .auth(let status): "Hipcall refused the API token (HTTP \(status))"
+        case .cancelled: "cancelled before Hipcall answered"
         }
     }
 
-    /// Whether another attempt could succeed.
+    /// Why this failure pauses consumption instead of settling the event, if it does.
+    var pauseReason: PauseReason? {
+        switch self {
+        case .auth(let status): .auth(status: status)
+        case .misconfigured(let reason, _): .misconfigured(reason)
+        case .permanent, .transient, .invalidEvent, .cancelled: nil
+        }
+    }
+
+    /// Whether another attempt could succeed (the pausing and cancelled cases never reach the
+    /// retry policy; were they to, they would be retried, never dead-lettered).
     public var isRetryable: Bool {
         switch self {
-        case .transient, .auth: true
+        case .transient, .auth, .misconfigured, .cancelled: true
         case .permanent, .invalidEvent: false
         }
     }

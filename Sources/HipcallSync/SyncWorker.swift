@@ -17,7 +17,10 @@ public final class SyncWorker: Service, Sendable {
     let id = "worker-\(UInt64.random(in: .min ... .max))"
     let metrics = WorkerMetrics()
     let client: HipcallClient
-    let authGate = AuthGate()
+    /// Holds deliveries while the worker is paused (token refused, base URL wrong).
+    let pauseGate = PauseGate()
+    /// Checks the API at start and while paused; opens the gate when Hipcall answers properly.
+    let prober: PauseProber
     let handler: DeliveryHandler
     let journal: JournalFollower
     private let publisher: ReliablePublisher
@@ -30,6 +33,7 @@ public final class SyncWorker: Service, Sendable {
         publisher = ReliablePublisher(configuration: configuration.amqp, logger: logger)
         let limiter = RateLimiter()
         let caller = HipcallCaller(client: client, limiter: limiter, metrics: metrics)
+        prober = PauseProber(caller: caller, gate: pauseGate, interval: configuration.authProbeInterval, metrics: metrics, logger: logger)
         let ids = IDCache(capacity: configuration.idCacheCapacity)
         let upserter = Upserter(caller: caller, ids: ids, useKnownIDs: configuration.useCacheAndCoalescing)
         // An event decides which of its record's pending events to apply only once an upsert slot is
@@ -46,13 +50,19 @@ public final class SyncWorker: Service, Sendable {
             topology: configuration.topology, decoder: EventDecoder(),
             coalescer: coalescer, upserter: upserter, caller: caller,
             publisher: publisher, journal: JournalAppender(publisher: publisher, stream: configuration.topology.journalStream),
-            retryPolicy: configuration.retryPolicy, authGate: authGate,
-            authProbeInterval: configuration.authProbeInterval, metrics: metrics, logger: logger)
+            retryPolicy: configuration.retryPolicy, pauses: prober, metrics: metrics, logger: logger)
     }
 
-    /// Whether the worker should receive work: false while Hipcall refuses the token.
+    /// Why the worker should not receive work now (for `/readyz`), or nil when it is ready. Each
+    /// condition is one line here.
+    public func notReadyReason() async -> String? {
+        if let pause = pauseGate.pause { return "paused: \(pause.reason.explanation)" }
+        return nil
+    }
+
+    /// Whether the worker should receive work: false while it is paused.
     public func isReady() async -> Bool {
-        await !authGate.isClosed
+        await notReadyReason() == nil
     }
 
     public func run() async throws {
@@ -63,17 +73,25 @@ public final class SyncWorker: Service, Sendable {
         metrics.inFlight(0)
         metrics.lockWaiters(0)
         metrics.authPaused(false)
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await consumeOnce()
-                if Task.isShuttingDownGracefully { break }
-                failures = 0
-            } catch {
-                let delay = backoff.delay(attempt: failures)
-                failures += 1
-                logger.warning("lost the broker; reconnecting", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
-                try? await Task.sleep(for: delay)
+        metrics.misconfigured(false)
+        // A typo in HIPCALL_BASE_URL or a bad token is reported before the first event; the worker
+        // then starts paused rather than exiting.
+        await cancelWhenGracefulShutdown { await self.prober.checkAtStart() }
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.prober.run() }
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                do {
+                    try await consumeOnce()
+                    if Task.isShuttingDownGracefully { break }
+                    failures = 0
+                } catch {
+                    let delay = backoff.delay(attempt: failures)
+                    failures += 1
+                    logger.warning("lost the broker; reconnecting", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                    try? await Task.sleep(for: delay)
+                }
             }
+            group.cancelAll()
         }
         await publisher.close()
         try? await client.shutdown()

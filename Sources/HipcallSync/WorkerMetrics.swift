@@ -58,3 +58,8 @@ public struct WorkerMetrics: Sendable {
         Gauge(label: "hipcall_sync_partition_workers").record(count)
     }
 }
+    /// 1 while `HIPCALL_BASE_URL` is not Hipcall's API root and consumption is paused.
+    func misconfigured(_ paused: Bool) {
+        Gauge(label: "hipcall_sync_misconfigured").record(paused ? 1 : 0)
+    }
+

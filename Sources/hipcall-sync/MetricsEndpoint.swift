@@ -3,10 +3,11 @@ import Logging
 import Prometheus
 
 /// The worker's HTTP side: Prometheus `/metrics`, `/healthz` (the process runs) and `/readyz`
-/// (it takes work: not while Hipcall refuses the token).
+/// (it takes work: 503 with the reason while it is paused, e.g. Hipcall refuses the token or
+/// `HIPCALL_BASE_URL` is not Hipcall's API root).
 enum MetricsEndpoint {
     static func application(
-        host: String, port: Int, registry: PrometheusCollectorRegistry, isReady: @escaping @Sendable () async -> Bool,
+        host: String, port: Int, registry: PrometheusCollectorRegistry, notReadyReason: @escaping @Sendable () async -> String?,
         logger: Logger
     ) -> some ApplicationProtocol {
         let router = Router()
@@ -17,9 +18,10 @@ enum MetricsEndpoint {
         }
         router.get("healthz") { _, _ -> String in "ok\n" }
         router.get("readyz") { _, _ -> Response in
-            await isReady()
-                ? Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ready\n")))
-                : Response(status: .serviceUnavailable, body: ResponseBody(byteBuffer: ByteBuffer(string: "paused: Hipcall refuses the API token\n")))
+            guard let reason = await notReadyReason() else {
+                return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ready\n")))
+            }
+            return Response(status: .serviceUnavailable, body: ResponseBody(byteBuffer: ByteBuffer(string: reason + "\n")))
         }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port)), logger: logger)
     }

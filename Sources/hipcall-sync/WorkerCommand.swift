@@ -90,7 +90,7 @@ struct WorkerCommand: AsyncParsableCommand {
             services.append(
                 MetricsEndpoint.application(
                     host: EnvironmentDefaults.string(metricsHost, "METRICS_HOST", default: "0.0.0.0"), port: metricsPort,
-                    registry: registry, isReady: { await worker.isReady() }, logger: logger))
+                    registry: registry, notReadyReason: { await worker.notReadyReason() }, logger: logger))
         }
         logger.info(
             "worker starting",

@@ -1,4 +1,5 @@
 import Foundation
+import Hipcall
 import Testing
 @testable import HipcallSync
 
@@ -61,14 +62,54 @@ import Testing
     }
 }
 
+/// The one classification of Hipcall's answers (``HipcallError/failureClass``), as the worker applies it.
 @Suite struct FailureClassificationTests {
+    static let lookup = HipcallRoute(method: "GET", template: "/companies/by-external-id/:external_id")
+    static let create = HipcallRoute(method: "POST", template: "/companies")
+
+    private func failure(_ status: Int?, route: HipcallRoute = lookup, transport: HipcallError.Transport? = nil, shaped: Bool = true) -> SyncFailure {
+        HipcallCaller.failure(
+            from: HipcallError(status: status, route: route, transport: transport, hasHipcallErrorBody: shaped),
+            apiRoot: "https://use.hipcall.com/api/v3")
+    }
+
     @Test(arguments: [
-        (401, "auth"), (403, "auth"), (408, "transient"), (429, "transient"), (500, "transient"), (503, "transient"),
-        (400, "permanent"), (404, "permanent"), (422, "permanent"),
+        (401, "auth"), (403, "auth"), (408, "transient"), (425, "transient"), (429, "transient"), (500, "transient"),
+        (502, "transient"), (503, "transient"), (599, "transient"), (400, "permanent"), (404, "permanent"), (409, "permanent"),
+        (422, "permanent"), (301, "misconfigured"), (302, "misconfigured"), (307, "misconfigured"),
     ])
     func classifiesHTTPStatuses(_ status: Int, _ errorClass: String) {
-        let failure = SyncFailure.forHTTPStatus(status, message: "HTTP \(status)")
+        let failure = failure(status)
         #expect(failure.errorClass == errorClass)
         #expect(failure.status == status)
+        #expect(HipcallError(status: status, route: Self.lookup, hasHipcallErrorBody: true).isRetryable == (errorClass == "transient"))
+    }
+
+    @Test func anAnswerThatIsNotHipcallsIsAMisconfiguration() {
+        // An HTML or empty 404 comes from a wrong host or path, not from Hipcall.
+        #expect(failure(404, shaped: false).errorClass == "misconfigured")
+        #expect(failure(405, shaped: false).errorClass == "misconfigured")
+        #expect(failure(200, transport: .notJSON(contentType: "text/html")).errorClass == "misconfigured")
+        #expect(failure(200, transport: .unexpectedShape("no data object with an id")).errorClass == "misconfigured")
+        // POST /companies always exists at Hipcall's root, whatever its body says.
+        let created = failure(404, route: Self.create)
+        #expect(created.errorClass == "misconfigured")
+        #expect(created.message.contains("POST https://use.hipcall.com/api/v3/companies"))
+        // A proxy's HTML 502 is still a passing outage.
+        #expect(failure(502, transport: .notJSON(contentType: "text/html"), shaped: false).errorClass == "transient")
+    }
+
+    @Test func transportFailuresAreTransientAndCancellationIsItsOwnCase() {
+        #expect(failure(nil, transport: .timeout).errorClass == "transient")
+        #expect(failure(nil, transport: .connection("refused")).errorClass == "transient")
+        #expect(failure(nil, transport: .cancelled) == .cancelled)
+        #expect(failure(nil, transport: .bodyTooLarge(limit: 10)).errorClass == "permanent")
+    }
+
+    @Test func pausingFailuresNameTheirReason() {
+        #expect(failure(401).pauseReason == .auth(status: 401))
+        #expect(failure(404, shaped: false).pauseReason?.label == "misconfigured")
+        #expect(failure(503).pauseReason == nil)
+        #expect(SyncFailure.cancelled.pauseReason == nil)
     }
 }
