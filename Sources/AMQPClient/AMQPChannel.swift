@@ -155,14 +155,17 @@ public struct AMQPChannel: Sendable {
     }
 
     /// Starts a consumer on `queue`; deliveries arrive through the returned sequence until it is
-    /// cancelled, the channel closes, or the connection dies (then the sequence throws).
+    /// cancelled, the channel closes, or the connection dies (then the sequence throws). With a
+    /// `bodyLimit`, larger bodies are never assembled: such deliveries are rejected without requeue
+    /// (dead-lettered by the queue's dead-letter exchange) and reported to the limit's `onRefused`.
     public func consume(
-        queue: String, consumerTag: String? = nil, exclusive: Bool = false, arguments: AMQPTable = [:]
+        queue: String, consumerTag: String? = nil, exclusive: Bool = false, arguments: AMQPTable = [:],
+        bodyLimit: AMQPBodyLimit? = nil
     ) async throws -> AMQPConsumer {
         let tag = consumerTag ?? ConsumerTag.next()
         let (stream, continuation) = AsyncThrowingStream<AMQPDelivery, any Error>.makeStream()
         try await address.perform { core, channel, done in
-            channel.consumers[tag] = continuation
+            channel.consumers[tag] = ConsumerState(continuation: continuation, bodyLimit: bodyLimit)
             let arena = CArena()
             var consume = amqp_basic_consume_t(
                 ticket: 0, queue: arena.string(queue), consumer_tag: arena.string(tag), no_local: 0, no_ack: 0,
@@ -203,7 +206,7 @@ public struct AMQPChannel: Sendable {
         let arena = CArena()
         var cancel = amqp_basic_cancel_t(consumer_tag: arena.string(tag), nowait: 0)
         core.sendRPC(on: channel, method: AMQPMethodID.basicCancel, &cancel, expecting: [AMQPMethodID.basicCancelOk]) { result in
-            channel.consumers.removeValue(forKey: tag)?.finish()
+            channel.consumers.removeValue(forKey: tag)?.continuation.finish()
             withExtendedLifetime(arena) { complete(result) }
         }
     }

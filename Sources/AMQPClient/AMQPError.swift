@@ -27,6 +27,8 @@ public struct AMQPError: Error, Sendable, Equatable, CustomStringConvertible {
         case returned
         /// The consumer was cancelled by the broker (for example its queue was deleted).
         case consumerCancelled
+        /// A fetched message's body is larger than this client assembles; the message was requeued.
+        case bodyTooLarge
     }
 
     /// What kind of failure this is.
@@ -50,7 +52,7 @@ public struct AMQPError: Error, Sendable, Equatable, CustomStringConvertible {
         switch kind {
         case .connectionFailed, .authenticationFailed, .library, .connectionClosedByServer, .connectionClosed:
             return true
-        case .invalidURL, .channelClosedByServer, .channelClosed, .publishNacked, .returned, .consumerCancelled:
+        case .invalidURL, .channelClosedByServer, .channelClosed, .publishNacked, .returned, .consumerCancelled, .bodyTooLarge:
             return false
         }
     }

@@ -11,9 +11,15 @@ struct AckBatcher {
     /// Acks requested since the last flush.
     private var requested: [UInt64] = []
 
+    /// The most tags tracked past the lowest unsettled one. A channel holds at most its prefetch
+    /// (65,535) plus its fetched messages unsettled, so only a broker numbering deliveries wrongly
+    /// gets further; tags beyond are then acked on their own instead of growing the flags without end.
+    static let maxTracked: UInt64 = 1 << 20
+
     /// Records a delivery handed out with `tag`.
     mutating func delivered(_ tag: UInt64) {
-        while firstUnsettled + UInt64(settled.count) <= tag { settled.append(false) }
+        guard isTracked(tag) else { return }
+        while UInt64(settled.count) <= tag - firstUnsettled { settled.append(false) }
     }
 
     /// Records a nack or reject that was sent on its own.
@@ -45,8 +51,13 @@ struct AckBatcher {
     }
 
     private mutating func mark(_ tag: UInt64) {
-        guard tag >= firstUnsettled else { return }
+        guard isTracked(tag) else { return }
         delivered(tag)
         settled[Int(tag - firstUnsettled)] = true
+    }
+
+    /// Whether `tag` is within the tracked window (so `firstUnsettled` plus its offset cannot overflow).
+    private func isTracked(_ tag: UInt64) -> Bool {
+        tag >= firstUnsettled && tag - firstUnsettled < Self.maxTracked && tag < .max
     }
 }

@@ -24,18 +24,44 @@ struct PendingContent {
         case returned(replyCode: UInt16, replyText: String, exchange: String, routingKey: String)
     }
 
+    /// What happens to the body frames once the content header announced the size.
+    enum BodyHandling {
+        /// Appended to `body`, for whoever waits for the message.
+        case assemble
+        /// Dropped as they arrive: the message was settled at its header (refused, or its
+        /// consumer is gone), or its body is not needed (a returned publish).
+        case discard
+    }
+
+    /// The largest body assembled for a target with no limit of its own (`basic.get`, a
+    /// consumer without ``AMQPBodyLimit``): above RabbitMQ's own maximum message size (512 MiB).
+    static let assemblyCeiling = 1 << 30
+
     let target: Target
     var properties = AMQPProperties()
-    var expectedSize = 0
-    var body: [UInt8] = []
     var headerSeen = false
+    var handling = BodyHandling.assemble
+    /// The body size the content header announced (a wire value: any UInt64).
+    var bodySize: UInt64 = 0
+    /// Body bytes received so far, assembled or dropped.
+    var received: UInt64 = 0
+    var body: [UInt8] = []
+
+    /// Whether every announced body byte arrived.
+    var isComplete: Bool { received >= bodySize }
+}
+
+/// A consumer on a channel: where its deliveries go, and the body size it takes.
+struct ConsumerState {
+    let continuation: AsyncThrowingStream<AMQPDelivery, any Error>.Continuation
+    let bodyLimit: AMQPBodyLimit?
 }
 
 /// Everything the connection thread tracks for one open channel.
 final class ChannelState {
     let id: UInt16
     var rpcs: [PendingRPC] = []
-    var consumers: [String: AsyncThrowingStream<AMQPDelivery, any Error>.Continuation] = [:]
+    var consumers: [String: ConsumerState] = [:]
     var content: PendingContent?
     var confirmsEnabled = false
     var nextPublishSequence: UInt64 = 1
@@ -57,9 +83,10 @@ final class ChannelState {
     func fail(with error: AMQPError) {
         for rpc in rpcs { rpc.complete(.failure(error)) }
         rpcs.removeAll()
-        if case .get(let rpc, _, _, _, _, _) = content?.target { rpc.complete(.failure(error)) }
+        // A discarded fetch was answered at its header already.
+        if case .get(let rpc, _, _, _, _, _) = content?.target, content?.handling == .assemble { rpc.complete(.failure(error)) }
         content = nil
-        for continuation in consumers.values { continuation.finish(throwing: error) }
+        for consumer in consumers.values { consumer.continuation.finish(throwing: error) }
         consumers.removeAll()
         for continuation in pendingConfirms.values { continuation.resume(throwing: error) }
         pendingConfirms.removeAll()
@@ -69,7 +96,9 @@ final class ChannelState {
     func confirm(tag: UInt64, multiple: Bool, acked: Bool) {
         let sequences: [UInt64]
         if multiple {
-            sequences = tag >= lowestUnconfirmed ? Array(lowestUnconfirmed...tag) : []
+            // Bounded by the publishes made: a tag from the wire could be anything up to UInt64.max.
+            let upper = min(tag, nextPublishSequence &- 1)
+            sequences = upper >= lowestUnconfirmed ? Array(lowestUnconfirmed...upper) : []
         } else {
             sequences = [tag]
         }

@@ -7,22 +7,30 @@ extension ConnectionCore {
         case AMQP_FRAME_METHOD:
             return dispatchMethod(frame.payload.method, channel: frame.channel)
         case AMQP_FRAME_HEADER:
-            guard let channel = channels[frame.channel], var content = channel.content,
+            guard let channel = channels[frame.channel], var content = channel.content, !content.headerSeen,
                 let decoded = frame.payload.properties.decoded
             else { return nil }
             content.properties = AMQPProperties(copying: decoded.assumingMemoryBound(to: amqp_basic_properties_t.self).pointee)
-            content.expectedSize = Int(frame.payload.properties.body_size)
+            content.bodySize = frame.payload.properties.body_size
             content.headerSeen = true
-            content.body.reserveCapacity(content.expectedSize)
             channel.content = content
-            if content.expectedSize == 0 { finishContent(on: channel) }
+            admitBody(on: channel)
+            if channel.content?.isComplete == true { finishContent(on: channel) }
         case AMQP_FRAME_BODY:
-            guard let channel = channels[frame.channel], channel.content != nil else { return nil }
+            guard let channel = channels[frame.channel], channel.content?.headerSeen == true else { return nil }
             let fragment = frame.payload.body_fragment
-            if fragment.len > 0, let bytes = fragment.bytes {
+            let length = UInt64(clamping: fragment.len)
+            if channel.content?.handling == .assemble, length > 0, let bytes = fragment.bytes {
                 channel.content?.body.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: fragment.len))
             }
-            if let content = channel.content, content.body.count >= content.expectedSize { finishContent(on: channel) }
+            if let received = channel.content?.received {
+                let (sum, overflow) = received.addingReportingOverflow(length)
+                channel.content?.received = overflow ? .max : sum
+            }
+            if channel.content?.isComplete == true { finishContent(on: channel) }
+            // Each frame was read into the channel's pool; recycle it now rather than after up to
+            // 4,096 frames (512 MiB of body frames at the default frame size).
+            if let state { amqp_maybe_release_buffers_on_channel(state, frame.channel) }
         default:
             break  // heartbeats are handled inside librabbitmq
         }
@@ -56,7 +64,7 @@ extension ConnectionCore {
         case AMQPMethodID.basicCancel:
             let cancel = decoded!.assumingMemoryBound(to: amqp_basic_cancel_t.self).pointee
             let tag = String(amqpBytes: cancel.consumer_tag)
-            channel.consumers.removeValue(forKey: tag)?.finish(
+            channel.consumers.removeValue(forKey: tag)?.continuation.finish(
                 throwing: AMQPError(.consumerCancelled, message: "the broker cancelled consumer \(tag) (its queue may have been deleted)"))
         case AMQPMethodID.channelClose:
             let close = decoded!.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
@@ -92,9 +100,19 @@ extension ConnectionCore {
             return AMQPError(
                 .connectionClosedByServer, message: String(amqpBytes: close.reply_text), replyCode: close.reply_code)
         case AMQPMethodID.connectionBlocked:
-            logger.warning("the broker blocked this connection (resource alarm); publishes will wait")
+            let text = method.decoded.map { String(amqpBytes: $0.assumingMemoryBound(to: amqp_connection_blocked_t.self).pointee.reason) }
+            let reason = text.flatMap { $0.isEmpty ? nil : String($0.prefix(200)) } ?? "no reason given"
+            if mailbox.setBlocked(reason) {
+                logger.warning(
+                    "the broker blocked this connection (resource alarm); it reads nothing from it until unblocked",
+                    metadata: ["reason": "\(reason)", "connection": "\(configuration.connectionName ?? "hipcall-sync")"])
+                onFlowChange?(reason)
+            }
         case AMQPMethodID.connectionUnblocked:
-            logger.info("the broker unblocked this connection")
+            if mailbox.setBlocked(nil) {
+                logger.notice("the broker unblocked this connection", metadata: ["connection": "\(configuration.connectionName ?? "hipcall-sync")"])
+                onFlowChange?(nil)
+            }
         default:
             break
         }
@@ -132,24 +150,88 @@ extension ConnectionCore {
         ChannelAddress(mailbox: mailbox, id: channel.id)
     }
 
-    /// Hands a fully assembled message to whoever waits for it.
+    /// Decides at the content header what becomes of the body. A delivery over its consumer's
+    /// ``AMQPBodyLimit`` (or whose consumer is gone) is settled here and its body frames are
+    /// dropped as they arrive; so is the body of a returned publish, which nobody reads.
+    private func admitBody(on channel: ChannelState) {
+        guard let content = channel.content else { return }
+        let size = content.bodySize
+        var limit = PendingContent.assemblyCeiling
+        switch content.target {
+        case .delivery(let consumerTag, let deliveryTag, let redelivered, let exchange, let routingKey):
+            guard let consumer = channel.consumers[consumerTag] else {
+                channel.content?.handling = .discard
+                requeueRacingCancel(deliveryTag, on: channel)
+                return
+            }
+            limit = consumer.bodyLimit?.maxBytes ?? limit
+            guard size > UInt64(clamping: limit) else { break }
+            channel.content?.handling = .discard
+            channel.acks.settledSeparately(deliveryTag)
+            if !channel.closing {
+                var reject = amqp_basic_reject_t(delivery_tag: deliveryTag, requeue: 0)
+                sendOneWay(channel: channel.id, method: AMQPMethodID.basicReject, &reject)
+            }
+            let refused = AMQPRefusedDelivery(
+                deliveryTag: deliveryTag, redelivered: redelivered, exchange: exchange, routingKey: routingKey,
+                properties: content.properties, bodySize: size, limit: limit)
+            if let onRefused = consumer.bodyLimit?.onRefused {
+                onRefused(refused)
+            } else {
+                logger.warning(
+                    "rejected a delivery too large to assemble",
+                    metadata: ["routing_key": "\(routingKey)", "body_size": "\(size)", "limit": "\(limit)"])
+            }
+            return
+        case .get(let rpc, let deliveryTag, _, _, let routingKey, _):
+            guard size > UInt64(clamping: limit) else { break }
+            channel.content?.handling = .discard
+            channel.acks.settledSeparately(deliveryTag)
+            var nack = amqp_basic_nack_t(delivery_tag: deliveryTag, multiple: 0, requeue: 1)
+            sendOneWay(channel: channel.id, method: AMQPMethodID.basicNack, &nack)
+            rpc.complete(
+                .failure(
+                    AMQPError(
+                        .bodyTooLarge,
+                        message: "a message (routing key \(routingKey)) has a body of \(size) bytes, more than \(limit); it was requeued")))
+            return
+        case .returned:
+            channel.content?.handling = .discard
+            return
+        }
+        // Within the limit, so the announced size fits an Int.
+        channel.content?.body.reserveCapacity(Int(min(size, UInt64(clamping: limit))))
+    }
+
+    /// Gives a delivery racing a cancel back to the queue rather than hold it unacked (and counts
+    /// it settled, or later acks on the channel could never be cumulative).
+    private func requeueRacingCancel(_ deliveryTag: UInt64, on channel: ChannelState) {
+        channel.acks.settledSeparately(deliveryTag)
+        guard !channel.closing else { return }
+        var nack = amqp_basic_nack_t(delivery_tag: deliveryTag, multiple: 0, requeue: 1)
+        sendOneWay(channel: channel.id, method: AMQPMethodID.basicNack, &nack)
+    }
+
+    /// Hands a fully assembled message to whoever waits for it; a discarded one was settled at its header.
     private func finishContent(on channel: ChannelState) {
         guard var content = channel.content else { return }
         channel.content = nil
         // The publish-sequence header is this client's bookkeeping, not the publisher's data.
         let sequence = content.properties.headers.removeValue(forKey: AMQPChannel.publishSequenceHeader)
         switch content.target {
+        case .delivery, .get:
+            guard content.handling == .assemble else { return }
+        case .returned:
+            break
+        }
+        switch content.target {
         case .delivery(let consumerTag, let deliveryTag, let redelivered, let exchange, let routingKey):
             guard let consumer = channel.consumers[consumerTag] else {
-                // A delivery racing a cancel: give it back to the queue rather than hold it unacked
-                // (and count it settled, or later acks on the channel could never be cumulative).
-                channel.acks.settledSeparately(deliveryTag)
-                var nack = amqp_basic_nack_t(delivery_tag: deliveryTag, multiple: 0, requeue: 1)
-                sendOneWay(channel: channel.id, method: AMQPMethodID.basicNack, &nack)
+                requeueRacingCancel(deliveryTag, on: channel)
                 return
             }
             channel.acks.delivered(deliveryTag)
-            consumer.yield(
+            consumer.continuation.yield(
                 AMQPDelivery(
                     deliveryTag: deliveryTag, redelivered: redelivered, exchange: exchange, routingKey: routingKey,
                     properties: content.properties, body: content.body, channel: address(of: channel)))
@@ -164,8 +246,9 @@ extension ConnectionCore {
                                 properties: content.properties, body: content.body, channel: address(of: channel)),
                             remainingMessageCount: messageCount))))
         case .returned(let replyCode, let replyText, _, _):
-            if let sequence = sequence?.intValue {
-                channel.returnedBySequence[UInt64(sequence)] = (replyCode, replyText)
+            // A header of any type or value may arrive here; only a sequence this client could have sent counts.
+            if let sequence = sequence?.intValue.flatMap({ UInt64(exactly: $0) }), channel.pendingConfirms[sequence] != nil {
+                channel.returnedBySequence[sequence] = (replyCode, replyText)
             }
         }
     }

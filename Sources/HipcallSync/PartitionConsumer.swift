@@ -251,7 +251,7 @@ extension SyncWorker {
             try Task.checkCancellation()
             let channel = try await connection.openChannel()
             try await channel.qos(prefetchCount: prefetch)
-            let consumer = try await channel.consume(queue: slot.queue)
+            let consumer = try await channel.consume(queue: slot.queue, bodyLimit: bodyLimit(for: slot.queue))
             slot.subscribed(on: channel)
             if Task.isShuttingDownGracefully, let channel = slot.markClosing() {
                 // Shutdown began while subscribing: the drain may have missed this channel.

@@ -150,7 +150,8 @@ public final class SyncWorker: Service, Sendable {
             return try await consumePartitions(on: connection)
         }
         try await channel.qos(prefetchCount: configuration.prefetch)
-        let consumer = try await channel.consume(queue: configuration.topology.workQueue)
+        let queue = configuration.topology.workQueue
+        let consumer = try await channel.consume(queue: queue, bodyLimit: bodyLimit(for: queue))
         logger.info(
             "consuming", metadata: ["queue": "\(configuration.topology.workQueue)", "broker": "\(configuration.amqp)"])
         let result: Result<Void, any Error> = await withTaskGroup(of: Child.self) { group in

@@ -9,6 +9,12 @@ public struct WorkerMetrics: Sendable {
         Counter(label: "hipcall_sync_events_total", dimensions: [("outcome", outcome), ("resource", resource)]).increment()
     }
 
+    /// Counts one delivery refused at its content header for a body over the event size limit
+    /// (also counted as an event with outcome `dead_lettered`).
+    func bodyRefused(resource: String) {
+        Counter(label: "hipcall_sync_bodies_refused_total", dimensions: [("resource", resource)]).increment()
+    }
+
     /// Counts one Hipcall API call by route and HTTP status (0 for a transport error).
     func apiCall(route: String, status: Int) {
         Counter(label: "hipcall_sync_api_calls_total", dimensions: [("route", route), ("status", String(status))]).increment()
@@ -62,4 +68,3 @@ public struct WorkerMetrics: Sendable {
     func misconfigured(_ paused: Bool) {
         Gauge(label: "hipcall_sync_misconfigured").record(paused ? 1 : 0)
     }
-
