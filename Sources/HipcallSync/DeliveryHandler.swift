@@ -22,20 +22,32 @@ struct DeliveryHandler: Sendable {
     let logger: Logger
 
     /// The header that carries a retried or dead-lettered message's original routing key.
-    static let originalRoutingKeyHeader = "x-hipcall-routing-key"
+    static let originalRoutingKeyHeader = SyncHeaders.originalRoutingKey
 
     /// Handles one delivery; `partition` names the partition queue it came from (partitioned mode),
     /// whose own retry queues a transient failure goes to.
     func handle(_ delivery: AMQPDelivery, partition: Int? = nil) async {
         let started = ContinuousClock.now
-        let routingKey = delivery.headers[Self.originalRoutingKeyHeader]?.stringValue ?? delivery.routingKey
+        let headers = DeliveryHeaders(delivery, topology: topology)
+        report(headers.ignored, of: delivery)
+        let routingKey = headers.routingKey
         let event: SyncEvent
         do throws(EventRejection) {
+            if let forged = headers.forgedRoutingKey {
+                throw EventRejection(
+                    .untrustedHeader, field: SyncHeaders.originalRoutingKey,
+                    message: "\(SyncHeaders.originalRoutingKey) \(forged.debugDescription) differs from the routing key "
+                        + "\(routingKey.debugDescription) of an event that did not come from a retry queue")
+            }
             event = try decoder.decode(routingKey: routingKey, body: delivery.body).withoutData
         } catch {
             await settleFailure(
                 delivery, routingKey: routingKey, event: nil, failure: .invalidEvent(error), partition: partition, started: started)
             return
+        }
+        if let mismatch = headers.keyMismatch(for: event) {
+            // The body names the record: the header is counted, and nothing uses it.
+            report([mismatch], of: delivery)
         }
         if let company = event.companyKey, upserter.ids.get(company) == nil {
             // Its company's event may be here too, not applied yet: let it go first.
@@ -119,16 +131,18 @@ struct DeliveryHandler: Sendable {
         _ delivery: AMQPDelivery, routingKey: String, event: SyncEvent?, failure: SyncFailure, partition: Int?,
         started: ContinuousClock.Instant
     ) async {
-        let attempts = SyncHeaders.attempts(fromHeader: delivery.headers[SyncHeaders.attempts]?.stringValue) + 1
+        // Read again, not reported again: bounded (at most DeliveryHeaders.maxAttempts), so + 1 cannot overflow.
+        let headers = DeliveryHeaders(delivery, topology: topology)
+        let attempts = headers.attempts + 1
         let decision = retryPolicy.decide(attempts: attempts, failure: failure)
         let now = Date()
-        let firstFailedAt = delivery.headers[SyncHeaders.firstFailedAt]?.stringValue.flatMap { try? Date($0, strategy: .iso8601) } ?? now
+        let firstFailedAt = headers.firstFailedAt ?? now
         var properties = delivery.properties
         for (name, value) in SyncHeaders.failureHeaders(for: failure, attempts: attempts, firstFailedAt: firstFailedAt, lastFailedAt: now) {
             properties.headers[name] = .string(value)
         }
         properties.headers[Self.originalRoutingKeyHeader] = .string(routingKey)
-        properties.headers["x-death"] = nil
+        properties.headers[HeaderReader.death] = nil
         if properties.deliveryMode == nil { properties.deliveryMode = 2 }
         let outcome: String
         let exchange: String
@@ -155,6 +169,19 @@ struct DeliveryHandler: Sendable {
             metadata["publish_error"] = "\(error)"
             logger.error("could not move the event; returning it to the queue", metadata: metadata)
             try? delivery.nack(requeue: true)
+        }
+    }
+
+    /// Counts and logs (at debug, without values) the headers of `delivery` that were not used.
+    private func report(_ ignored: [IgnoredHeader], of delivery: AMQPDelivery) {
+        for header in ignored {
+            metrics.headerIgnored(header.header, reason: header.problem.rawValue)
+            logger.debug(
+                "header ignored",
+                metadata: [
+                    "header": "\(header.header)", "reason": "\(header.problem.rawValue)",
+                    "message_id": "\(delivery.properties.messageID?.prefix(200) ?? "unknown")",
+                ])
         }
     }
 

@@ -12,8 +12,14 @@ public struct EventDecoder: Sendable {
     /// The most phones Hipcall keeps on one contact.
     public static let maxContactPhones = 6
 
-    public init(maxBodyBytes: Int = 256 * 1024) {
+    /// How far ahead of `now` an `occurred_at` may be; nil accepts any (the publish command, which
+    /// only checks shapes). An event further in the future would, once applied, make every later
+    /// real event for its record look stale.
+    public let maxClockSkew: Duration?
+
+    public init(maxBodyBytes: Int = 256 * 1024, maxClockSkew: Duration? = nil) {
         self.maxBodyBytes = maxBodyBytes
+        self.maxClockSkew = maxClockSkew
     }
 
     /// The resource a routing key names (`company.changed`, `contact.changed`), or nil.
@@ -26,12 +32,12 @@ public struct EventDecoder: Sendable {
     }
 
     /// Decodes and validates one delivery.
-    public func decode(routingKey: String, body: Data) throws(EventRejection) -> SyncEvent {
-        try decode(routingKey: routingKey, body: Array(body))
+    public func decode(routingKey: String, body: Data, now: Date = Date()) throws(EventRejection) -> SyncEvent {
+        try decode(routingKey: routingKey, body: Array(body), now: now)
     }
 
-    /// Decodes and validates one delivery.
-    public func decode(routingKey: String, body: [UInt8]) throws(EventRejection) -> SyncEvent {
+    /// Decodes and validates one delivery; `now` is the clock ``maxClockSkew`` is measured from.
+    public func decode(routingKey: String, body: [UInt8], now: Date = Date()) throws(EventRejection) -> SyncEvent {
         if body.count > maxBodyBytes {
             throw EventRejection(.bodyTooLarge, message: "body has \(body.count) bytes, more than \(maxBodyBytes)")
         }
@@ -50,6 +56,11 @@ public struct EventDecoder: Sendable {
         let occurredText = try requiredString(object, "occurred_at")
         guard let occurredAt = RFC3339.parse(occurredText) else {
             throw EventRejection(.invalidTimestamp, field: "occurred_at", message: "occurred_at is not an RFC 3339 date-time")
+        }
+        if let maxClockSkew, occurredAt.timeIntervalSince(now) > maxClockSkew.timeInterval {
+            throw EventRejection(
+                .occurredAtInFuture, field: "occurred_at",
+                message: "occurred_at \(occurredText.debugDescription) is more than \(maxClockSkew) ahead of the worker's clock")
         }
         guard let rawExternalID = object["external_id"], rawExternalID != .null else {
             throw EventRejection(.missingField, field: "external_id", message: "external_id is required")

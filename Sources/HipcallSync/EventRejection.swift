@@ -13,6 +13,10 @@ public struct EventRejection: Error, Sendable, Hashable, CustomStringConvertible
         case externalIDTooLong = "external_id_too_long"
         case conflictingExternalID = "conflicting_external_id"
         case invalidTimestamp = "invalid_timestamp"
+        /// `occurred_at` further ahead of the worker's clock than its `--max-clock-skew`.
+        case occurredAtInFuture = "occurred_at_in_future"
+        /// A header only the worker's retry queues may set, forged on a fresh event (the field names it).
+        case untrustedHeader = "untrusted_header"
         case invalidValue = "invalid_value"
         case tooManyPhones = "too_many_phones"
     }

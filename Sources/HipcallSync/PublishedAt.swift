@@ -6,6 +6,8 @@ import Foundation
 public enum PublishedAt {
     /// The header carrying the publish time: Unix time in milliseconds, as a decimal string.
     public static let header = "x-hipcall-published-at"
+    /// The name the `timestamp` property is counted under when its value is unusable.
+    static let timestampProperty = "timestamp"
 
     /// Stamps `properties` as published at `date`: the header in milliseconds and `timestamp` in seconds.
     public static func stamp(_ properties: inout AMQPProperties, at date: Date = Date()) {
@@ -17,22 +19,32 @@ public enum PublishedAt {
     /// The publish time in Unix milliseconds: the header when it holds a positive whole number (a
     /// decimal string or an integer), else the `timestamp` property in milliseconds; nil when neither does.
     public static func milliseconds(headers: AMQPTable, timestamp: UInt64?) -> Int64? {
-        let stamped: Int64? =
-            switch headers[header] {
-            case .int(let value)?: value
-            case let value?: value.stringValue.flatMap { Int64($0) }
-            case nil: nil
-            }
-        if let stamped, stamped > 0 { return stamped }
-        guard let timestamp, timestamp > 0, timestamp <= UInt64(Int64.max / 1000) else { return nil }
+        var reader = HeaderReader(headers)
+        return milliseconds(&reader, timestamp: timestamp)
+    }
+
+    /// ``milliseconds(headers:timestamp:)`` through `reader`, which notes an unusable header or property.
+    static func milliseconds(_ reader: inout HeaderReader, timestamp: UInt64?) -> Int64? {
+        if let stamped = reader.integer(header, in: 1...Int64.max) { return stamped }
+        guard let timestamp else { return nil }
+        guard timestamp > 0, timestamp <= UInt64(Int64.max / 1000) else {
+            reader.ignore(timestampProperty, .outOfRange)
+            return nil
+        }
         return Int64(timestamp) * 1000
     }
 
     /// The time from publication to `now`, nil when the message carries no publish time. Never
     /// negative: a publisher clock slightly ahead of the worker's counts as no delay.
     public static func latency(headers: AMQPTable, timestamp: UInt64?, now: Date = Date()) -> Duration? {
-        guard let published = milliseconds(headers: headers, timestamp: timestamp) else { return nil }
-        let nowMilliseconds = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
-        return .milliseconds(max(0, nowMilliseconds - published))
+        latency(publishedAt: milliseconds(headers: headers, timestamp: timestamp), now: now)
+    }
+
+    /// The time from `publishedAt` (Unix milliseconds, positive) to `now`; nil when `publishedAt` is.
+    static func latency(publishedAt: Int64?, now: Date = Date()) -> Duration? {
+        guard let publishedAt else { return nil }
+        let nowMilliseconds = max(0, Int64(exactly: (now.timeIntervalSince1970 * 1000).rounded(.down)) ?? 0)
+        // Both are non-negative, so the difference cannot overflow.
+        return .milliseconds(max(0, nowMilliseconds - max(0, publishedAt)))
     }
 }

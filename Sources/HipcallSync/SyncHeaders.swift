@@ -8,6 +8,8 @@ public enum SyncHeaders {
     public static let attempts = "x-hipcall-attempts"
     public static let firstFailedAt = "x-hipcall-first-failed-at"
     public static let lastFailedAt = "x-hipcall-last-failed-at"
+    /// A retried or dead-lettered message's original routing key.
+    public static let originalRoutingKey = "x-hipcall-routing-key"
 
     /// The longest `x-hipcall-error` value, in UTF-8 bytes.
     public static let maxErrorBytes = 1024

@@ -39,6 +39,19 @@ public struct SyncTopology: Sendable, Equatable {
         "\(prefix).retry.\(retryDelays[index].milliseconds)ms"
     }
 
+    /// Whether a message dead-lettered from queue `deathQueue` and delivered with `routingKey` came
+    /// back from one of this topology's retry queues: the queue is a retry queue (shared or of a
+    /// partition) and `routingKey` is the queue it returns to (its `x-dead-letter-routing-key`).
+    func isRetryReturn(from deathQueue: String, routingKey: String) -> Bool {
+        if routingKey == workQueue {
+            return retryDelays.indices.contains { retryQueue($0) == deathQueue }
+        }
+        for partition in 0..<max(0, partitions) where routingKey == partitionQueue(partition) {
+            return retryDelays.indices.contains { partitionRetryQueue(partition, step: $0) == deathQueue }
+        }
+        return false
+    }
+
     /// Every queue this topology declares, with its arguments.
     public var queues: [(name: String, arguments: AMQPTable)] {
         if isPartitioned { return partitionedQueues }

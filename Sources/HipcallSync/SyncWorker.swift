@@ -47,7 +47,7 @@ public final class SyncWorker: Service, Sendable {
         }
         journal = JournalFollower(topology: configuration.topology, coalescer: coalescer, ids: ids, me: id, logger: logger)
         handler = DeliveryHandler(
-            topology: configuration.topology, decoder: EventDecoder(),
+            topology: configuration.topology, decoder: EventDecoder(maxClockSkew: configuration.maxClockSkew),
             coalescer: coalescer, upserter: upserter, caller: caller,
             publisher: publisher, journal: JournalAppender(publisher: publisher, stream: configuration.topology.journalStream),
             retryPolicy: configuration.retryPolicy, pauses: prober, metrics: metrics, logger: logger)

@@ -22,11 +22,15 @@ public struct WorkerConfiguration: Sendable {
     public var authProbeInterval: Duration
     /// How long in-flight upserts may take to finish after SIGTERM.
     public var shutdownGracePeriod: Duration
+    /// How far in the future an event's `occurred_at` may be; a later one is dead-lettered
+    /// (`occurred_at_in_future`) instead of freezing its record.
+    public var maxClockSkew: Duration
 
     public init(
         amqp: AMQPConfiguration, hipcall: HipcallConfiguration, topology: SyncTopology = SyncTopology(), concurrency: Int = 32,
         prefetch: UInt16 = 512, linger: Duration = .milliseconds(100), retryPolicy: RetryPolicy = RetryPolicy(), useCacheAndCoalescing: Bool = true,
-        idCacheCapacity: Int = 100_000, authProbeInterval: Duration = .seconds(30), shutdownGracePeriod: Duration = .seconds(20)
+        idCacheCapacity: Int = 100_000, authProbeInterval: Duration = .seconds(30), shutdownGracePeriod: Duration = .seconds(20),
+        maxClockSkew: Duration = .seconds(3600)
     ) {
         self.amqp = amqp
         self.hipcall = hipcall
@@ -39,5 +43,6 @@ public struct WorkerConfiguration: Sendable {
         self.idCacheCapacity = idCacheCapacity
         self.authProbeInterval = authProbeInterval
         self.shutdownGracePeriod = shutdownGracePeriod
+        self.maxClockSkew = maxClockSkew
     }
 }

@@ -15,6 +15,12 @@ public struct WorkerMetrics: Sendable {
         Counter(label: "hipcall_sync_bodies_refused_total", dimensions: [("resource", resource)]).increment()
     }
 
+    /// Counts a header (or property) value the worker did not use, by header name (never a value) and
+    /// why: wrong_type, out_of_range, too_long, not_utf8, unparsable, untrusted, disagrees_with_body.
+    func headerIgnored(_ header: String, reason: String) {
+        Counter(label: "hipcall_sync_header_ignored_total", dimensions: [("header", header), ("reason", reason)]).increment()
+    }
+
     /// Counts one Hipcall API call by route and HTTP status (0 for a transport error).
     func apiCall(route: String, status: Int) {
         Counter(label: "hipcall_sync_api_calls_total", dimensions: [("route", route), ("status", String(status))]).increment()
