@@ -35,15 +35,26 @@ struct TopologyOptions: ParsableArguments {
     @Option(help: "Partition queues, keyed by x-hipcall-key, one active worker each; 0 is the shared work queue [$PARTITIONS, default 0].")
     var partitions: Int?
 
+    /// The topology from the flags and variables, every name and step checked.
     func resolved() throws -> SyncTopology {
         var topology = SyncTopology(
-            eventsExchange: EnvironmentDefaults.string(eventsExchange, "EVENTS_EXCHANGE", default: "crm.events"),
-            prefix: EnvironmentDefaults.string(queuePrefix, "QUEUE_PREFIX", default: "hipcall-sync"),
-            syncedExchange: EnvironmentDefaults.string(syncedExchange, "SYNCED_EXCHANGE", default: "crm.synced"),
-            retryDelays: try EnvironmentDefaults.durations(
-                EnvironmentDefaults.string(retrySteps, "RETRY_STEPS", default: "1s,5s,30s,2m"), name: "--retry-steps"))
-        topology.partitions = try EnvironmentDefaults.int(partitions, "PARTITIONS", default: 0)
-        guard (0...1000).contains(topology.partitions) else { throw ValidationError("--partitions must be between 0 and 1000") }
+            eventsExchange: try EnvironmentDefaults.name(eventsExchange, Self.eventsExchangeSetting, default: "crm.events"),
+            // Room for the longest derived name, `<prefix>.p999.retry.86400000ms`, within AMQP's 255 bytes.
+            prefix: try EnvironmentDefaults.name(queuePrefix, Self.queuePrefixSetting, default: "hipcall-sync", maxBytes: 200),
+            syncedExchange: try EnvironmentDefaults.name(syncedExchange, Self.syncedExchangeSetting, default: "crm.synced"),
+            retryDelays: try EnvironmentDefaults.checked {
+                // A TTL queue per step: at least a millisecond (the TTL's unit), at most a day.
+                try SettingParser.durations(
+                    retrySteps ?? EnvironmentDefaults.variableText(Self.retryStepsSetting) ?? "1s,5s,30s,2m", Self.retryStepsSetting,
+                    each: .milliseconds(1) ... .seconds(86_400), count: 1...20)
+            })
+        topology.partitions = try EnvironmentDefaults.int(partitions, Self.partitionsSetting, default: 0, in: 0...1000)
         return topology
     }
+
+    static let eventsExchangeSetting = SettingName(flag: "--events-exchange", variable: "EVENTS_EXCHANGE")
+    static let queuePrefixSetting = SettingName(flag: "--queue-prefix", variable: "QUEUE_PREFIX")
+    static let syncedExchangeSetting = SettingName(flag: "--synced-exchange", variable: "SYNCED_EXCHANGE")
+    static let retryStepsSetting = SettingName(flag: "--retry-steps", variable: "RETRY_STEPS")
+    static let partitionsSetting = SettingName(flag: "--partitions", variable: "PARTITIONS")
 }

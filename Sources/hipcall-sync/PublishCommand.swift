@@ -86,9 +86,21 @@ struct PublishCommand: AsyncParsableCommand {
     var noDeclare = false
 
     func validate() throws {
-        guard rate >= 0, rate.isFinite else { throw ValidationError("--rate must be 0 or more events per second") }
+        try EnvironmentDefaults.checked {
+            // A pause between publishes of 1 / rate seconds: at most 1000 s.
+            if rate != 0 { _ = try SettingParser.number(rate, SettingName(flag: "--rate"), in: 0.001...1_000_000) }
+            if let count { _ = try SettingParser.integer(count, SettingName(flag: "--count"), in: 1...100_000_000) }
+            if let keys { _ = try SettingParser.integer(keys, SettingName(flag: "--keys"), in: 1...100_000_000) }
+            if let updatesPerKey { _ = try SettingParser.integer(updatesPerKey, SettingName(flag: "--updates-per-key"), in: 1...1_000_000) }
+            _ = try SettingParser.number(duplicateRatio, SettingName(flag: "--duplicate-ratio"), in: 0...1)
+            _ = try SettingParser.number(invalidRatio, SettingName(flag: "--invalid-ratio"), in: 0...1)
+            if let contactsRatio { _ = try SettingParser.number(contactsRatio, SettingName(flag: "--contacts-ratio"), in: 0...1) }
+        }
+        // The event count is divided by the share of fresh events: keep that share from vanishing.
+        guard duplicateRatio + invalidRatio <= 0.99 else {
+            throw ValidationError("--duplicate-ratio plus --invalid-ratio must be at most 0.99")
+        }
         guard (1...65535).contains(window) else { throw ValidationError("--window must be between 1 and 65535") }
-        guard (0...1).contains(contactsRatio ?? 0.5) else { throw ValidationError("--contacts-ratio must be between 0 and 1") }
         if file != nil {
             let synthetic = count != nil || keys != nil || updatesPerKey != nil || seed != nil || startTime != nil
                 || outOfOrder || duplicateRatio != 0 || invalidRatio != 0 || contactsRatio != nil

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HipcallSimulator
+import HipcallSync
 import Logging
 
 /// `hipcall-sync simulator`: serves the Hipcall API simulator until SIGINT or SIGTERM.
@@ -52,20 +53,27 @@ struct SimulatorCommand: AsyncParsableCommand {
     var logLevel = "warning"
 
     func validate() throws {
-        guard (0...1).contains(errorRate), (0...1).contains(stallRate) else {
-            throw ValidationError("--error-rate and --stall-rate must be between 0 and 1")
+        _ = try resolvedPort()
+        try EnvironmentDefaults.checked {
+            _ = try SettingParser.number(errorRate, SettingName(flag: "--error-rate"), in: 0...1)
+            _ = try SettingParser.number(stallRate, SettingName(flag: "--stall-rate"), in: 0...1)
+            _ = try SettingParser.number(stallSeconds, SettingName(flag: "--stall-seconds"), in: 0...3600)
+            _ = try SettingParser.integer(rateLimit, SettingName(flag: "--rate-limit"), in: 0...1_000_000)
+            _ = try SettingParser.integer(latencyMs, SettingName(flag: "--latency-ms"), in: 0...600_000)
+            _ = try SettingParser.integer(jitterMs, SettingName(flag: "--jitter-ms"), in: 0...600_000)
+            _ = try SettingParser.choice(
+                logLevel, SettingName(flag: "--log-level"), among: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
         }
-        guard rateLimit >= 0, latencyMs >= 0, jitterMs >= 0, stallSeconds >= 0 else {
-            throw ValidationError("--rate-limit, --latency-ms, --jitter-ms and --stall-seconds must not be negative")
-        }
+    }
+
+    /// The port from --port, else $SIMULATOR_PORT, else 8080.
+    private func resolvedPort() throws -> Int {
+        try EnvironmentDefaults.int(port, SettingName(flag: "--port", variable: "SIMULATOR_PORT"), default: 8080, in: 0...65535)
     }
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let port = try port ?? environment["SIMULATOR_PORT"].map { value in
-            guard let port = Int(value) else { throw ValidationError("SIMULATOR_PORT is not a number") }
-            return port
-        } ?? 8080
+        let port = try resolvedPort()
         let commaSeparated = { (values: [String]) in
             values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
@@ -74,7 +82,7 @@ struct SimulatorCommand: AsyncParsableCommand {
         if tokens.isEmpty { tokens = ["sim-token"] }
 
         var logger = Logger(label: "hipcall-simulator")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
+        logger.logLevel = Logger.Level(rawValue: logLevel.trimmingCharacters(in: .whitespaces)) ?? .warning
         let configuration = SimulatorConfiguration(
             host: host,
             port: port,

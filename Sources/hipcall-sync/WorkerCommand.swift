@@ -1,5 +1,6 @@
 import AMQPClient
 import ArgumentParser
+import Foundation
 import Hipcall
 import HipcallSync
 import Logging
@@ -53,53 +54,63 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Log level [$LOG_LEVEL, default info].")
     var logLevel: String?
 
-    func run() async throws {
-        let level = Logger.Level(rawValue: EnvironmentDefaults.string(logLevel, "LOG_LEVEL", default: "info")) ?? .info
-        LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
-        let logger = Logger(label: "hipcall-sync.worker")
+    func validate() throws {
+        _ = try WorkerSettings(self)
+        _ = try topology.resolved()
+        _ = try broker.configuration()
+    }
 
-        let concurrency = try EnvironmentDefaults.int(self.concurrency, "WORKER_CONCURRENCY", default: 32)
-        let prefetch = try EnvironmentDefaults.int(self.prefetch, "WORKER_PREFETCH", default: 512)
-        guard concurrency >= 1, (1...65535).contains(prefetch) else {
-            throw ValidationError("--concurrency must be at least 1 and --prefetch between 1 and 65535")
-        }
-        let maxAttempts = try EnvironmentDefaults.int(self.maxAttempts, "WORKER_MAX_ATTEMPTS", default: 5)
-        guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
+    func run() async throws {
+        let settings = try WorkerSettings(self)
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: settings.level) }
+        let logger = Logger(label: "hipcall-sync.worker")
         let topology = try topology.resolved()
+        let amqp = try broker.configuration()
 
         var hipcall = try HipcallConfiguration.fromEnvironment(
             baseURL: EnvironmentDefaults.string(hipcallBaseURL, "HIPCALL_BASE_URL", default: "http://127.0.0.1:8080"))
-        hipcall.poolSize = max(hipcall.poolSize, concurrency)
+        hipcall.poolSize = max(hipcall.poolSize, settings.concurrency)
         let configuration = WorkerConfiguration(
-            amqp: try broker.configuration(), hipcall: hipcall, topology: topology, concurrency: concurrency,
-            prefetch: UInt16(prefetch),
-            linger: try EnvironmentDefaults.duration(EnvironmentDefaults.string(linger, "WORKER_LINGER", default: "100ms"), name: "--linger"),
-            retryPolicy: RetryPolicy(delays: topology.retryDelays, maxAttempts: maxAttempts),
-            useCacheAndCoalescing: !noCache,
-            authProbeInterval: try EnvironmentDefaults.duration(
-                EnvironmentDefaults.string(authProbeInterval, "WORKER_AUTH_PROBE_INTERVAL", default: "30s"), name: "--auth-probe-interval"),
-            shutdownGracePeriod: try EnvironmentDefaults.duration(
-                EnvironmentDefaults.string(shutdownGrace, "WORKER_SHUTDOWN_GRACE", default: "20s"), name: "--shutdown-grace"))
+            amqp: amqp, hipcall: hipcall, topology: topology, concurrency: settings.concurrency, prefetch: settings.prefetch,
+            linger: settings.linger, retryPolicy: RetryPolicy(delays: topology.retryDelays, maxAttempts: settings.maxAttempts),
+            useCacheAndCoalescing: !noCache, authProbeInterval: settings.authProbeInterval, shutdownGracePeriod: settings.shutdownGrace)
+        let metricsPort = settings.metricsPort
+        let metricsHost = EnvironmentDefaults.string(metricsHost, "METRICS_HOST", default: "0.0.0.0")
+        if metricsPort > 0 { try Self.checkMetricsPort(host: metricsHost, port: metricsPort) }
 
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(MetricsEndpoint.metricsFactory(registry: registry))
         let worker = SyncWorker(configuration: configuration, logger: logger)
         var services: [any Service] = [worker]
-        let metricsPort = try EnvironmentDefaults.int(self.metricsPort, "METRICS_PORT", default: 9090)
         if metricsPort > 0 {
             services.append(
                 MetricsEndpoint.application(
-                    host: EnvironmentDefaults.string(metricsHost, "METRICS_HOST", default: "0.0.0.0"), port: metricsPort,
+                    host: metricsHost, port: metricsPort,
                     registry: registry, notReadyReason: { await worker.notReadyReason() }, logger: logger))
         }
         logger.info(
             "worker starting",
             metadata: [
                 "broker": "\(configuration.amqp)", "hipcall": "\(hipcall)", "queue": "\(topology.isPartitioned ? "\(topology.partitions) partitions" : topology.workQueue)",
-                "concurrency": "\(concurrency)", "prefetch": "\(prefetch)", "linger": "\(configuration.linger)", "metrics_port": "\(metricsPort)",
+                "concurrency": "\(settings.concurrency)", "prefetch": "\(settings.prefetch)", "linger": "\(configuration.linger)", "metrics_port": "\(metricsPort)",
             ])
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// Exits 64 with one line naming the setting when the metrics port cannot be listened on (a
+    /// second worker on the host with the default port), before anything connects.
+    private static func checkMetricsPort(host: String, port: Int) throws {
+        do throws(PortProbe.Failure) {
+            try PortProbe.check(host: host, port: port)
+        } catch {
+            let line = error.isInUse
+                ? "Error: \(WorkerSettings.metricsPortSetting): \(host):\(port) is already in use (another worker on this host?); "
+                    + "choose another port, or 0 to turn the endpoint off"
+                : "Error: \(WorkerSettings.metricsPortSetting) / --metrics-host / METRICS_HOST: cannot listen on \(host):\(port): \(error.reason)"
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+            throw ExitCode.validationFailure
+        }
     }
 }

@@ -1,0 +1,40 @@
+import HipcallSync
+import Logging
+
+/// The worker's settings but the token and the broker URL, from its flags, then their environment
+/// variables, then the defaults, each range checked (a bad one exits 64 naming flag and variable).
+struct WorkerSettings {
+    static let metricsPortSetting = SettingName(flag: "--metrics-port", variable: "METRICS_PORT")
+
+    let level: Logger.Level
+    let concurrency: Int
+    let prefetch: UInt16
+    let maxAttempts: Int
+    let linger: Duration
+    let authProbeInterval: Duration
+    let shutdownGrace: Duration
+    /// 0 turns the metrics endpoint off.
+    let metricsPort: Int
+
+    init(_ command: WorkerCommand) throws {
+        let level = try EnvironmentDefaults.logLevel(command.logLevel, SettingName(flag: "--log-level", variable: "LOG_LEVEL"))
+        self.level = Logger.Level(rawValue: level) ?? .info
+        concurrency = try EnvironmentDefaults.int(
+            command.concurrency, SettingName(flag: "--concurrency", variable: "WORKER_CONCURRENCY"), default: 32, in: 1...1024)
+        // In 1...65535, so the conversion cannot trap.
+        prefetch = UInt16(
+            try EnvironmentDefaults.int(
+                command.prefetch, SettingName(flag: "--prefetch", variable: "WORKER_PREFETCH"), default: 512, in: 1...65535))
+        maxAttempts = try EnvironmentDefaults.int(
+            command.maxAttempts, SettingName(flag: "--max-attempts", variable: "WORKER_MAX_ATTEMPTS"), default: 5, in: 1...1000)
+        linger = try EnvironmentDefaults.duration(
+            command.linger, SettingName(flag: "--linger", variable: "WORKER_LINGER"), default: "100ms", in: .zero ... .seconds(60))
+        authProbeInterval = try EnvironmentDefaults.duration(
+            command.authProbeInterval, SettingName(flag: "--auth-probe-interval", variable: "WORKER_AUTH_PROBE_INTERVAL"),
+            default: "30s", in: .milliseconds(100) ... .seconds(3600))
+        shutdownGrace = try EnvironmentDefaults.duration(
+            command.shutdownGrace, SettingName(flag: "--shutdown-grace", variable: "WORKER_SHUTDOWN_GRACE"), default: "20s",
+            in: .zero ... .seconds(3600))
+        metricsPort = try EnvironmentDefaults.int(command.metricsPort, Self.metricsPortSetting, default: 9090, in: 0...65535)
+    }
+}
