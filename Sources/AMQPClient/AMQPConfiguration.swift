@@ -57,32 +57,41 @@ public struct AMQPConfiguration: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `amqp://user:pass@host:port/vhost` or `amqps://...`. Every part is percent-decoded;
     /// a missing part takes RabbitMQ's default (guest, guest, localhost, 5672 or 5671, vhost `/`).
-    /// Query options: `heartbeat`, `connection_timeout` (seconds), `cacertfile`, `certfile`, `keyfile`,
-    /// `verify` (`verify_peer` or `verify_none`), `server_name_indication` is not supported.
+    /// Query options: `heartbeat` (seconds, 0...65535), `connection_timeout` (seconds, up to an hour),
+    /// `frame_max` (bytes, 4096...1048576), and for `amqps` `cacertfile`, `certfile`, `keyfile`,
+    /// `verify` (`verify_peer` or `verify_none`). A user or password must percent-encode `/`, `?`,
+    /// `#` and `@`; a URL where one of them is left bare is refused. No error message holds any
+    /// part of the password.
     public init(url: String) throws(AMQPError) {
-        let schemeEnd = url.range(of: "://")
-        guard let schemeEnd else {
-            throw AMQPError(.invalidURL(part: "scheme"), message: "expected amqp:// or amqps://, got '\(Self.redacted(url))'")
+        guard let schemeEnd = url.range(of: "://") else {
+            throw AMQPError(.invalidURL(part: "scheme"), message: "expected a URL starting with amqp:// or amqps://")
         }
         let scheme = url[..<schemeEnd.lowerBound].lowercased()
         guard scheme == "amqp" || scheme == "amqps" else {
-            throw AMQPError(.invalidURL(part: "scheme"), message: "unsupported scheme '\(scheme)'; use amqp or amqps")
+            throw AMQPError(.invalidURL(part: "scheme"), message: "the scheme must be amqp or amqps")
         }
-        var rest = Substring(url[schemeEnd.upperBound...])
+        let afterScheme = url[schemeEnd.upperBound...]
+        // The authority ends at the first '/' or '?'. A password holding a bare '/', '?', '#' or '@'
+        // would be cut there and its pieces read as host, port or vhost, so: no '#' at all, and
+        // one '@' at most, inside the authority.
+        let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" } ?? afterScheme.endIndex
+        let authority = afterScheme[..<authorityEnd]
+        var rest = afterScheme[authorityEnd...]
+        guard !afterScheme.contains("#"), authority.count(where: { $0 == "@" }) <= 1, !rest.contains("@") else {
+            throw AMQPError(
+                .invalidURL(part: "userinfo"),
+                message: "a '/', '?', '#' or '@' in the user, password or vhost must be percent-encoded (%2F, %3F, %23, %40)")
+        }
         var query: Substring = ""
         if let questionMark = rest.firstIndex(of: "?") {
             query = rest[rest.index(after: questionMark)...]
             rest = rest[..<questionMark]
         }
-        var path: Substring?
-        if let slash = rest.firstIndex(of: "/") {
-            path = rest[rest.index(after: slash)...]
-            rest = rest[..<slash]
-        }
+        var hostAndPort = authority
         var userInfo: Substring?
-        if let at = rest.lastIndex(of: "@") {
-            userInfo = rest[..<at]
-            rest = rest[rest.index(after: at)...]
+        if let at = authority.firstIndex(of: "@") {
+            userInfo = authority[..<at]
+            hostAndPort = authority[authority.index(after: at)...]
         }
 
         self.init()
@@ -98,9 +107,10 @@ public struct AMQPConfiguration: Sendable, Equatable, CustomStringConvertible {
                 user = try Self.decode(userInfo, part: "user")
             }
         }
-        try parseHostAndPort(rest)
-        if let path {
+        try parseHostAndPort(hostAndPort, hasUserInfo: userInfo != nil)
+        if !rest.isEmpty {
             // An empty path ("amqp://host/") names the empty vhost, as RabbitMQ's URI spec says.
+            let path = rest.dropFirst()
             guard !path.contains("/") else {
                 throw AMQPError(.invalidURL(part: "vhost"), message: "a vhost containing '/' must be written as %2F")
             }
@@ -109,7 +119,7 @@ public struct AMQPConfiguration: Sendable, Equatable, CustomStringConvertible {
         try parseQuery(query)
     }
 
-    private mutating func parseHostAndPort(_ authority: Substring) throws(AMQPError) {
+    private mutating func parseHostAndPort(_ authority: Substring, hasUserInfo: Bool) throws(AMQPError) {
         var hostPart = authority
         var portPart: Substring?
         if authority.hasPrefix("[") {
@@ -118,7 +128,10 @@ public struct AMQPConfiguration: Sendable, Equatable, CustomStringConvertible {
             }
             hostPart = authority[authority.index(after: authority.startIndex)..<close]
             let after = authority[authority.index(after: close)...]
-            if after.hasPrefix(":") { portPart = after.dropFirst() }
+            guard after.isEmpty || after.hasPrefix(":") else {
+                throw AMQPError(.invalidURL(part: "host"), message: "only ':' and a port may follow an IPv6 address")
+            }
+            if !after.isEmpty { portPart = after.dropFirst() }
         } else if let colon = authority.lastIndex(of: ":") {
             hostPart = authority[..<colon]
             portPart = authority[authority.index(after: colon)...]
@@ -127,8 +140,12 @@ public struct AMQPConfiguration: Sendable, Equatable, CustomStringConvertible {
             host = try Self.decode(hostPart, part: "host")
         }
         if let portPart {
+            // Not echoed: without an '@', "user:password" reads as "host:port".
             guard let value = Int(portPart), (1...65535).contains(value) else {
-                throw AMQPError(.invalidURL(part: "port"), message: "'\(portPart)' is not a port number between 1 and 65535")
+                throw AMQPError(
+                    .invalidURL(part: "port"),
+                    message: "the port must be a number between 1 and 65535"
+                        + (hasUserInfo ? "" : " (a user and password go before an '@' and the host)"))
             }
             port = value
         }
@@ -139,29 +156,47 @@ public struct AMQPConfiguration: Sendable, Equatable, CustomStringConvertible {
             let pieces = pair.split(separator: "=", maxSplits: 1)
             let key = String(pieces[0])
             let value = try Self.decode(pieces.count > 1 ? pieces[1] : "", part: key)
+            let shown = value.count > 40 ? value.prefix(40) + "…" : Substring(value)
             switch key {
             case "heartbeat":
-                guard let seconds = Int(value), seconds >= 0 else {
-                    throw AMQPError(.invalidURL(part: key), message: "'\(value)' is not a number of seconds")
+                // The broker's tune method carries the heartbeat as a 16-bit number of seconds.
+                guard let seconds = Int(value), (0...65535).contains(seconds) else {
+                    throw AMQPError(.invalidURL(part: key), message: "\(key) '\(shown)' is not a number of seconds between 0 and 65535")
                 }
                 heartbeatSeconds = seconds
             case "connection_timeout":
-                guard let seconds = Double(value), seconds > 0 else {
-                    throw AMQPError(.invalidURL(part: key), message: "'\(value)' is not a positive number of seconds")
+                guard let seconds = Double(value), seconds.isFinite, seconds >= 0.001, seconds <= 3600 else {
+                    throw AMQPError(.invalidURL(part: key), message: "\(key) '\(shown)' is not a number of seconds between 0.001 and 3600")
                 }
-                connectTimeout = .milliseconds(Int(seconds * 1000))
-            case "cacertfile": tls?.caCertificateFile = value
-            case "certfile": tls?.clientCertificateFile = value
-            case "keyfile": tls?.clientKeyFile = value
-            case "verify":
-                guard value == "verify_peer" || value == "verify_none" else {
-                    throw AMQPError(.invalidURL(part: key), message: "'\(value)' must be verify_peer or verify_none")
+                connectTimeout = .milliseconds(Int64((seconds * 1000).rounded()))
+            case "frame_max":
+                // librabbitmq's minimum frame; a megabyte is 8 times RabbitMQ's default limit.
+                guard let bytes = Int(value), (4096...1_048_576).contains(bytes) else {
+                    throw AMQPError(.invalidURL(part: key), message: "\(key) '\(shown)' is not a number of bytes between 4096 and 1048576")
                 }
-                tls?.verifyPeer = value == "verify_peer"
-                tls?.verifyHostname = value == "verify_peer"
+                frameMax = bytes
+            case "cacertfile", "certfile", "keyfile", "verify":
+                guard tls != nil else {
+                    throw AMQPError(.invalidURL(part: key), message: "\(key) applies to amqps:// URLs only")
+                }
+                try parseTLSOption(key, value, shown: shown)
             default:
-                throw AMQPError(.invalidURL(part: key), message: "unknown query option '\(key)'")
+                throw AMQPError(.invalidURL(part: key), message: "unknown query option '\(key.prefix(40))'")
             }
+        }
+    }
+
+    private mutating func parseTLSOption(_ key: String, _ value: String, shown: Substring) throws(AMQPError) {
+        switch key {
+        case "cacertfile": tls?.caCertificateFile = value
+        case "certfile": tls?.clientCertificateFile = value
+        case "keyfile": tls?.clientKeyFile = value
+        default:
+            guard value == "verify_peer" || value == "verify_none" else {
+                throw AMQPError(.invalidURL(part: key), message: "\(key) '\(shown)' must be verify_peer or verify_none")
+            }
+            tls?.verifyPeer = value == "verify_peer"
+            tls?.verifyHostname = value == "verify_peer"
         }
     }
 
@@ -193,12 +228,6 @@ public struct AMQPConfiguration: Sendable, Equatable, CustomStringConvertible {
         case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
         default: return nil
         }
-    }
-
-    /// The URL with any password replaced, for error messages.
-    private static func redacted(_ url: String) -> String {
-        guard let at = url.lastIndex(of: "@") else { return url }
-        return "***" + url[at...]
     }
 
     public var description: String {
