@@ -178,8 +178,9 @@ extension SyncWorker {
     static let settleTime: Duration = .milliseconds(1500)
     /// The header of probe and heartbeat messages (value: the sending worker's id): each balancing
     /// round a worker publishes one to the presence fanout (every worker learns it is alive) and one
-    /// to every partition queue (the active consumer of an idle partition still receives deliveries).
-    /// The receiving worker acks them without processing.
+    /// to every partition queue through the control exchange (the active consumer of an idle
+    /// partition still receives deliveries). The receiving worker acks them without processing. A
+    /// probe is known by the exchange it came through, never by this header.
     static let probeHeader = "x-hipcall-probe"
 
     /// One connection's life in the partitioned mode: a channel and single-active consumer per
@@ -211,7 +212,7 @@ extension SyncWorker {
             group.addTask { try await self.balance(slots, control: control, peers: peers, connection: connection) }
             group.addTask {
                 for try await heartbeat in presence {
-                    peers.heard(heartbeat.headers[Self.probeHeader]?.stringValue ?? "")
+                    if let sender = Self.sender(of: heartbeat) { peers.heard(sender) }
                     try? heartbeat.ack()
                 }
             }
@@ -225,6 +226,12 @@ extension SyncWorker {
             // `waitForAll` would wait for the shutdown watcher).
             while try await group.next() != nil {}
         }
+    }
+
+    /// The worker id a probe or heartbeat carries; nil when its header is absent, empty or unusable.
+    private static func sender(of message: AMQPDelivery) -> String? {
+        var reader = HeaderReader(message.headers)
+        return reader.text(probeHeader, maxBytes: DeliveryHeaders.maxRoutingKeyBytes).flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The private presence queue of worker `id`: exclusive, so the broker deletes it when the
@@ -264,8 +271,8 @@ extension SyncWorker {
                 do {
                     for try await delivery in consumer {
                         slot.delivered()
-                        if let probe = delivery.headers[Self.probeHeader] {
-                            peers.heard(probe.stringValue ?? "")
+                        if delivery.exchange == configuration.topology.controlExchange {
+                            if let sender = Self.sender(of: delivery) { peers.heard(sender) }
                             try? delivery.ack()
                             continue
                         }
@@ -320,7 +327,8 @@ extension SyncWorker {
                 _ = try await control.publish(
                     exchange: configuration.topology.presenceExchange, routingKey: "", body: [], properties: probe)
                 for slot in slots {
-                    _ = try await control.publish(exchange: "", routingKey: slot.queue, body: [], properties: probe)
+                    _ = try await control.publish(
+                        exchange: configuration.topology.controlExchange, routingKey: slot.queue, body: [], properties: probe)
                 }
                 try await Task.sleep(for: first ? Self.settleTime : .milliseconds(Int.random(in: 700...1300)))
                 first = false

@@ -37,6 +37,12 @@ extension SyncTopology {
     /// it counts the live workers even while the partition queues are deep in a backlog.
     public var presenceExchange: String { "\(prefix).presence" }
 
+    /// The direct exchange of the workers' control traffic: each partition queue is bound to it by
+    /// its own name, and the balancer's probes go through it. A worker recognises a probe by the
+    /// delivery's exchange, which a publisher to the events exchange cannot forge (a header could be:
+    /// a CRM event that carries the probe header is synced like any other).
+    public var controlExchange: String { "\(prefix).control" }
+
     /// The arguments of the hash exchange: hash the key header; unroutable messages to ``unkeyedExchange``.
     public var partitionExchangeArguments: AMQPTable {
         ["hash-header": .string(Self.keyHeader), "alternate-exchange": .string(unkeyedExchange)]
@@ -46,7 +52,7 @@ extension SyncTopology {
     public var partitionExchanges: [(name: String, type: String, arguments: AMQPTable)] {
         [
             (unkeyedExchange, "fanout", [:]), (partitionExchange, "x-consistent-hash", partitionExchangeArguments),
-            (presenceExchange, "fanout", [:]),
+            (presenceExchange, "fanout", [:]), (controlExchange, "direct", [:]),
         ]
     }
 
@@ -106,7 +112,8 @@ extension SyncTopology {
 
     /// The bindings of the partitioned mode, in the order they must be made: each partition to the
     /// hash exchange with weight 1 (in order: bucket `i` is partition `i`), partition 0 behind the
-    /// unkeyed fanout, and the hash exchange behind the events exchange for each event routing key.
+    /// unkeyed fanout, the hash exchange behind the events exchange for each event routing key, and
+    /// each partition behind the control exchange under its own name.
     public var partitionBindings: [PartitionBinding] {
         var bindings = (0..<partitions).map {
             PartitionBinding(source: partitionExchange, destination: partitionQueue($0), routingKey: "1", toExchange: false)
@@ -115,10 +122,14 @@ extension SyncTopology {
         for routingKey in Self.eventRoutingKeys {
             bindings.append(PartitionBinding(source: eventsExchange, destination: partitionExchange, routingKey: routingKey, toExchange: true))
         }
+        for partition in 0..<partitions {
+            let queue = partitionQueue(partition)
+            bindings.append(PartitionBinding(source: controlExchange, destination: queue, routingKey: queue, toExchange: false))
+        }
         return bindings
     }
 
-    /// Declares the hash and unkeyed exchanges and makes ``partitionBindings`` (the queues are
+    /// Declares the hash, unkeyed, presence and control exchanges and makes ``partitionBindings`` (the queues are
     /// declared by ``declare(on:)``).
     func declarePartitionRouting(on channel: AMQPChannel) async throws {
         for exchange in partitionExchanges {

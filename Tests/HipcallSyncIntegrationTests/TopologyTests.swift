@@ -41,7 +41,7 @@ struct TopologyTests {
         #expect(plain.stdout.contains("topology matches"))
     }
 
-    @Test("in partitioned mode, verify checks the hash and unkeyed exchanges and the partition bindings")
+    @Test("in partitioned mode, verify checks the hash, unkeyed and control exchanges and the partition bindings")
     func partitionedVerify() async throws {
         try await withSyncEnvironment(partitions: 4) { world in
             let result = try world.run(["topology", "verify", "--rabbitmqctl", "/usr/sbin/rabbitmqctl", "--json"])
@@ -50,6 +50,8 @@ struct TopologyTests {
             let names = Set(checks.compactMap { $0["name"] as? String })
             #expect(names.contains(world.topology.partitionExchange))
             #expect(names.contains(world.topology.partitionQueue(3)))
+            #expect(names.contains(world.topology.controlExchange))
+            #expect(names.contains("\(world.topology.controlExchange) -> \(world.topology.partitionQueue(3))"))
             #expect(!names.contains(world.topology.workQueue))
             #expect(checks.allSatisfy { $0["status"] as? String == "ok" })
             // A partition exchange that went missing is a mismatch verify must name.

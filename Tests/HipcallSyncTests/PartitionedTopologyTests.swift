@@ -45,4 +45,26 @@ import Testing
         #expect(bindings.filter(\.toExchange).allSatisfy { $0.source == "crm.events" && $0.destination == "hs.partitions" })
         #expect(SyncTopology.keyHeaderValue(resource: "companies", externalID: "ERP-1") == "companies:ERP-1")
     }
+
+    @Test func probesTravelThroughAControlExchangeBoundToEachPartitionByName() {
+        #expect(topology.controlExchange == "hs.control")
+        #expect(topology.partitionExchanges.contains { $0.name == "hs.control" && $0.type == "direct" })
+        let control = topology.partitionBindings.filter { $0.source == "hs.control" }
+        #expect(control.map(\.destination) == ["hs.p0", "hs.p1", "hs.p2"])
+        #expect(control.allSatisfy { $0.routingKey == $0.destination && !$0.toExchange })
+        // The hash ring's buckets are still the first bindings made, and the verifier checks the control bindings.
+        #expect(topology.partitionBindings.prefix(3).allSatisfy { $0.source == "hs.partitions" })
+        #expect(TopologyVerifier(topology: topology).bindings.contains(.init(exchange: "hs.control", queue: "hs.p2", routingKey: "hs.p2")))
+        #expect(TopologyVerifier(topology: topology).exchanges.contains { $0.name == "hs.control" })
+    }
+
+    @Test func aRetryReturnIsKnownByItsRetryQueueAndTheQueueItReturnsTo() {
+        #expect(topology.isRetryReturn(from: "hs.p2.retry.1500ms", routingKey: "hs.p2"))
+        #expect(!topology.isRetryReturn(from: "hs.p2.retry.1500ms", routingKey: "hs.p1"))
+        #expect(!topology.isRetryReturn(from: "hs.p2", routingKey: "hs.p2"))
+        let shared = SyncTopology(prefix: "hs", retryDelays: [.seconds(1)])
+        #expect(shared.isRetryReturn(from: "hs.retry.1000ms", routingKey: "hs.work"))
+        #expect(!shared.isRetryReturn(from: "hs.retry.1000ms", routingKey: "company.changed"))
+        #expect(!shared.isRetryReturn(from: "hs.dead", routingKey: "hs.work"))
+    }
 }
