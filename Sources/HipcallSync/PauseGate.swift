@@ -64,6 +64,9 @@ final class PauseGate: Sendable {
     /// Whether deliveries are being held back.
     var isClosed: Bool { pause != nil }
 
+    /// How many deliveries wait at the gate now.
+    var heldCount: Int { state.withLock { $0.waiters.values.filter { $0.want == .passage }.count } }
+
     /// Waits while the gate is closed; tells whether to go on or to give the delivery back.
     func pass() async -> Passage {
         await wait(for: .passage)

@@ -150,14 +150,42 @@ public final class SyncWorker: Service, Sendable {
             return try await consumePartitions(on: connection)
         }
         try await channel.qos(prefetchCount: configuration.prefetch)
+        while !Task.isShuttingDownGracefully {
+            if let pause = pauseGate.pause, ContinuousClock.now - pause.since >= configuration.pauseHoldLimit {
+                // Paused for long (see below): take no deliveries until Hipcall answers properly.
+                guard await cancelWhenGracefulShutdown({ await self.pauseGate.waitUntilOpen() }) else { return }
+                logger.notice("consuming again after the pause", metadata: ["queue": "\(configuration.topology.workQueue)"])
+            }
+            guard try await consumeUntilPausedTooLong(channel: channel) else { return }
+        }
+    }
+
+    /// One subscription to the work queue: dispatches deliveries until shutdown, a lost connection
+    /// (throws) or a pause that outlasts `pauseHoldLimit` (returns true). Then the held deliveries go
+    /// back to the queue once and the consumer is cancelled, so that the broker's `consumer_timeout`
+    /// never closes the channel over them (which redelivers everything and, on quorum queues, spends
+    /// their `x-delivery-limit`: repeated, that dead-letters the backlog).
+    private func consumeUntilPausedTooLong(channel: AMQPChannel) async throws -> Bool {
         let queue = configuration.topology.workQueue
         let consumer = try await channel.consume(queue: queue, bodyLimit: bodyLimit(for: queue))
         logger.info(
             "consuming", metadata: ["queue": "\(configuration.topology.workQueue)", "broker": "\(configuration.amqp)"])
+        let pausedTooLong = SessionFlag()
         let result: Result<Void, any Error> = await withTaskGroup(of: Child.self) { group in
             group.addTask {
                 // Stop taking deliveries as soon as shutdown begins; the stream then ends.
                 try? await gracefulShutdown()
+                try? await consumer.cancel()
+                return .watcher
+            }
+            group.addTask {
+                let limit = self.configuration.pauseHoldLimit
+                guard let pause = await self.pauseGate.outlasting(limit) else { return .watcher }
+                pausedTooLong.set()
+                let held = self.pauseGate.returnHeld(pause: pause.number)
+                self.logger.warning(
+                    "paused for longer than the hold limit; returned the held deliveries to the queue and stopped consuming until Hipcall answers properly",
+                    metadata: ["held": "\(held)", "limit": "\(limit)", "reason": "\(pause.reason.label)"])
                 try? await consumer.cancel()
                 return .watcher
             }
@@ -183,10 +211,18 @@ public final class SyncWorker: Service, Sendable {
             } catch {
                 outcome = .failure(error)
             }
-            await finish(&group, running: running)
+            await finish(&group, running: running, pausedTooLong: pausedTooLong.isSet)
             return outcome
         }
         try result.get()
+        return pausedTooLong.isSet
+    }
+
+    /// Set once by a session's pause watcher when it ended the subscription.
+    private final class SessionFlag: Sendable {
+        private let value = Mutex(false)
+        func set() { value.withLock { $0 = true } }
+        var isSet: Bool { value.withLock { $0 } }
     }
 
     /// What a child task of a consuming session was.
@@ -197,16 +233,19 @@ public final class SyncWorker: Service, Sendable {
     }
 
     /// Ends a session. After a lost connection, in-flight work is cancelled (its acks could not
-    /// reach the broker; the messages come back). During shutdown it may finish within the grace period.
-    private func finish(_ group: inout TaskGroup<Child>, running: Int) async {
-        guard Task.isShuttingDownGracefully else {
+    /// reach the broker; the messages come back). During shutdown it may finish within the grace
+    /// period; after a long pause it finishes (held deliveries were given back at once).
+    private func finish(_ group: inout TaskGroup<Child>, running: Int, pausedTooLong: Bool) async {
+        guard Task.isShuttingDownGracefully || pausedTooLong else {
             group.cancelAll()
             return
         }
-        let grace = configuration.shutdownGracePeriod
-        group.addTask {
-            try? await Task.sleep(for: grace)
-            return .graceExpired
+        if Task.isShuttingDownGracefully {
+            let grace = configuration.shutdownGracePeriod
+            group.addTask {
+                try? await Task.sleep(for: grace)
+                return .graceExpired
+            }
         }
         var remaining = running
         while remaining > 0, let child = await group.next() {

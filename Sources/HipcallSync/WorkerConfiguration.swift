@@ -22,6 +22,10 @@ public struct WorkerConfiguration: Sendable {
     public var authProbeInterval: Duration
     /// How long in-flight upserts may take to finish after SIGTERM.
     public var shutdownGracePeriod: Duration
+    /// How long a paused worker (token refused, base URL wrong) holds its deliveries before it returns
+    /// them to the queue and stops consuming until Hipcall answers; well below the broker's
+    /// `consumer_timeout` (30 min by default), which would otherwise close the channel over them.
+    public var pauseHoldLimit: Duration = .seconds(300)
     /// How far in the future an event's `occurred_at` may be; a later one is dead-lettered
     /// (`occurred_at_in_future`) instead of freezing its record.
     public var maxClockSkew: Duration

@@ -48,6 +48,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "How long in-flight upserts may finish after SIGTERM [$WORKER_SHUTDOWN_GRACE, default 20s].")
     var shutdownGrace: String?
 
+    @Option(help: "How long a paused worker (token refused, wrong base URL) holds its deliveries before it returns them to the queue and stops consuming until Hipcall answers; keep it well below the broker's consumer_timeout [$WORKER_PAUSE_HOLD_LIMIT, default 5m].")
+    var pauseHoldLimit: String?
+
     @Flag(help: "The guide's plain loop: no id cache, no coalescing (for baseline benchmarks).")
     var noCache = false
 
@@ -70,10 +73,11 @@ struct WorkerCommand: AsyncParsableCommand {
         var hipcall = try HipcallConfiguration.fromEnvironment(
             baseURL: EnvironmentDefaults.string(hipcallBaseURL, "HIPCALL_BASE_URL", default: "http://127.0.0.1:8080"))
         hipcall.poolSize = max(hipcall.poolSize, settings.concurrency)
-        let configuration = WorkerConfiguration(
+        var configuration = WorkerConfiguration(
             amqp: amqp, hipcall: hipcall, topology: topology, concurrency: settings.concurrency, prefetch: settings.prefetch,
             linger: settings.linger, retryPolicy: RetryPolicy(delays: topology.retryDelays, maxAttempts: settings.maxAttempts),
             useCacheAndCoalescing: !noCache, authProbeInterval: settings.authProbeInterval, shutdownGracePeriod: settings.shutdownGrace)
+        configuration.pauseHoldLimit = settings.pauseHoldLimit
         let metricsPort = settings.metricsPort
         let metricsHost = EnvironmentDefaults.string(metricsHost, "METRICS_HOST", default: "0.0.0.0")
         if metricsPort > 0 { try Self.checkMetricsPort(host: metricsHost, port: metricsPort) }

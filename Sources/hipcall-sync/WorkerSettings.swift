@@ -13,6 +13,7 @@ struct WorkerSettings {
     let linger: Duration
     let authProbeInterval: Duration
     let shutdownGrace: Duration
+    let pauseHoldLimit: Duration
     /// 0 turns the metrics endpoint off.
     let metricsPort: Int
 
@@ -35,6 +36,9 @@ struct WorkerSettings {
         shutdownGrace = try EnvironmentDefaults.duration(
             command.shutdownGrace, SettingName(flag: "--shutdown-grace", variable: "WORKER_SHUTDOWN_GRACE"), default: "20s",
             in: .zero ... .seconds(3600))
+        pauseHoldLimit = try EnvironmentDefaults.duration(
+            command.pauseHoldLimit, SettingName(flag: "--pause-hold-limit", variable: "WORKER_PAUSE_HOLD_LIMIT"), default: "5m",
+            in: .seconds(1) ... .seconds(3600))
         metricsPort = try EnvironmentDefaults.int(command.metricsPort, Self.metricsPortSetting, default: 9090, in: 0...65535)
     }
 }

@@ -106,15 +106,99 @@ private func limiter(_ clock: FakeClock) -> RateLimiter {
     }
 }
 
-@Suite struct RateLimitHeaderTests {
-    @Test func readsTheThreeHeaders() {
+@Suite struct RateLimitBoundsTests {
+    @Test func aResetFarAheadWaitsAtMostMaxWait() async throws {
         let clock = FakeClock()
-        let headers = ["x-ratelimit-limit": "60", "x-ratelimit-remaining": " 0", "x-ratelimit-reset": "\(clock.unix + 5)"]
-        #expect(HipcallRateLimit(header: { headers[$0] }) == HipcallRateLimit(limit: 60, remaining: 0, reset: clock.unix + 5))
+        let limiter = limiter(clock)
+        for reset in [Int64.max, 9_000_000_000_000_000_000, clock.unix + 86_400] {
+            await limiter.record(limit: 60, remaining: 0, reset: reset)
+            try await limiter.waitForPermit()
+        }
+        #expect(clock.sleeps.count == 3)
+        #expect(clock.sleeps.allSatisfy { $0 <= 3600 }, "slept \(clock.sleeps)")
+    }
+
+    @Test func aPenaltyFarAheadOrInThePastNeverTrapsNorStallsPastMaxWait() async throws {
+        for reset in [Int64.max, Int64.min, -1, 0] {
+            let clock = FakeClock()
+            let limiter = limiter(clock)
+            await limiter.penalize(until: reset)
+            await limiter.hold(until: reset)
+            try await limiter.waitForPermit()
+            #expect(clock.sleeps.allSatisfy { $0 <= 3600 }, "reset \(reset) slept \(clock.sleeps)")
+        }
+    }
+
+    @Test func hugeCountsNeverTrap() async throws {
+        let clock = FakeClock()
+        let limiter = limiter(clock)
+        await limiter.record(limit: .max, remaining: .max, reset: clock.unix + 60)
+        try await limiter.waitForPermit()
+        await limiter.record(limit: .min, remaining: .min, reset: .min)
+        try await limiter.waitForPermit()
+        try await limiter.waitUntilOpen()
+        #expect(clock.sleeps.allSatisfy { $0 <= 3600 })
+    }
+}
+
+@Suite struct RateLimitHeaderTests {
+    static let now = Date(timeIntervalSince1970: 1_795_611_480)
+    static let unix: Int64 = 1_795_611_480
+
+    private func parse(limit: String = "60", remaining: String = "10", reset: String) -> HipcallRateLimit? {
+        let headers = ["x-ratelimit-limit": limit, "x-ratelimit-remaining": remaining, "x-ratelimit-reset": reset]
+        return HipcallRateLimit(header: { headers[$0] }, now: Self.now)
+    }
+
+    @Test func readsTheThreeHeaders() {
+        let headers = ["x-ratelimit-limit": "60", "x-ratelimit-remaining": " 0", "x-ratelimit-reset": "\(Self.unix + 5)"]
+        #expect(HipcallRateLimit(header: { headers[$0] }, now: Self.now) == HipcallRateLimit(limit: 60, remaining: 0, reset: Self.unix + 5))
     }
 
     @Test func ignoresIncompleteOrGarbledHeaders() {
         #expect(HipcallRateLimit(header: { ["x-ratelimit-limit": "60", "x-ratelimit-remaining": "5"][$0] }) == nil)
         #expect(HipcallRateLimit(header: { _ in "soon" }) == nil)
+        for garbage in ["nan", "inf", "-inf", "1e400", "0x10", "", " ", "12abc", String(repeating: "9", count: 400)] {
+            #expect(parse(reset: garbage) == nil, "reset \(garbage.prefix(20))")
+        }
+    }
+
+    @Test func aResetInMillisecondsIsDividedBy1000() {
+        #expect(parse(reset: "\((Self.unix + 30) * 1000)")?.reset == Self.unix + 30)
+    }
+
+    @Test(arguments: ["9e18", "9223372036854775807", "99999999999999999999999", "\(1_795_611_480 + 86_400)"])
+    func aResetMoreThanAnHourAheadIsClamped(_ reset: String) {
+        #expect(parse(reset: reset)?.reset == Self.unix + HipcallRateLimit.maxWait)
+    }
+
+    @Test func aResetInThePastOrNegativeMeansNow() {
+        #expect(parse(reset: "-5")?.reset == Self.unix)
+        #expect(parse(reset: "\(Self.unix - 100_000)")?.reset == Self.unix)
+        #expect(parse(reset: "-9223372036854775808")?.reset == Self.unix)
+        // A small number is a delay in seconds, not a date in 1970.
+        #expect(parse(reset: "42")?.reset == Self.unix + 42)
+    }
+
+    @Test func hugeOrNegativeCountsAreClamped() {
+        let huge = parse(limit: "9223372036854775807", remaining: "99999999999999999999999", reset: "\(Self.unix + 5)")
+        #expect(huge?.limit == HipcallRateLimit.maxLimit)
+        #expect(huge?.remaining == HipcallRateLimit.maxLimit)
+        let negative = parse(limit: "-3", remaining: "-7", reset: "\(Self.unix + 5)")
+        #expect(negative?.limit == 1)
+        #expect(negative?.remaining == 0)
+        #expect(parse(limit: "60", remaining: "1e9", reset: "\(Self.unix + 5)")?.remaining == 60)
+    }
+
+    @Test func retryAfterInSecondsOrAsAnHTTPDateIsBounded() {
+        #expect(HipcallRateLimit.retryAfter("120", now: Self.now) == Self.unix + 120)
+        #expect(HipcallRateLimit.retryAfter(" 0 ", now: Self.now) == Self.unix)
+        #expect(HipcallRateLimit.retryAfter("9e18", now: Self.now) == Self.unix + HipcallRateLimit.maxWait)
+        #expect(HipcallRateLimit.retryAfter("-30", now: Self.now) == Self.unix)
+        // 1_795_611_480 is Wed, 25 Nov 2026 12:58:00 GMT.
+        #expect(HipcallRateLimit.retryAfter("Wed, 25 Nov 2026 12:59:00 GMT", now: Self.now) == Self.unix + 60)
+        #expect(HipcallRateLimit.retryAfter("Fri, 31 Dec 9999 23:59:59 GMT", now: Self.now) == Self.unix + HipcallRateLimit.maxWait)
+        #expect(HipcallRateLimit.retryAfter("soon", now: Self.now) == nil)
+        #expect(HipcallRateLimit.retryAfter(String(repeating: "x", count: 5000), now: Self.now) == nil)
     }
 }
