@@ -25,12 +25,15 @@ public struct DeadLetter: Sendable {
     /// When it last failed: `x-hipcall-last-failed-at`, or the newest `x-death` time.
     public let failedAt: Date?
 
-    /// Reads a fetched dead-letter message.
-    public init(_ delivery: AMQPDelivery) {
+    /// Reads a fetched dead-letter message; `bodyLimit` is the worker's event size limit, over
+    /// which a body is not parsed (no event in it can be valid) and a RabbitMQ rejection is named
+    /// `body_too_large` (the worker refuses such a delivery unread, so it carries no `x-hipcall-*` header).
+    public init(_ delivery: AMQPDelivery, bodyLimit: Int = EventDecoder().maxBodyBytes) {
         self.delivery = delivery
         let headers = delivery.headers
         let deaths = AMQPDeathRecord.decode(from: headers)
-        let object = StrictJSON.parse(delivery.body)?.objectValue
+        let oversize = delivery.body.count > bodyLimit
+        let object = oversize ? nil : StrictJSON.parse(delivery.body)?.objectValue
 
         eventID = delivery.properties.messageID ?? object?["event_id"]?.stringValue
         routingKey = headers[DeliveryHandler.originalRoutingKeyHeader]?.stringValue ?? delivery.routingKey
@@ -39,7 +42,15 @@ public struct DeadLetter: Sendable {
         }
         // The worker strips `x-death` before it dead-letters, so an `x-death` here means RabbitMQ
         // dead-lettered the message itself, after any failure the worker recorded.
-        if let death = deaths.first {
+        if let death = deaths.first, death.reason == "rejected", oversize {
+            errorClass = "invalid_event"  // as the worker names its own rejections (SyncFailure.invalidEvent)
+            errorMessage = EventRejection(
+                .bodyTooLarge,
+                message: "body has \(delivery.body.count) bytes, more than \(bodyLimit); refused unread by the worker "
+                    + "and dead-lettered by RabbitMQ from queue \(death.queue)"
+            ).description
+            failedAt = death.time.map { Date(timeIntervalSince1970: TimeInterval($0)) }
+        } else if let death = deaths.first {
             errorClass = death.reason
             var message = "dead-lettered by RabbitMQ from queue \(death.queue) (\(death.count) time\(death.count == 1 ? "" : "s"))"
             if let workerClass = headers[SyncHeaders.errorClass]?.stringValue {

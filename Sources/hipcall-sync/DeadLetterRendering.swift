@@ -72,12 +72,28 @@ extension DeadLetter {
         lines += propertyFields.sorted { $0.key < $1.key }.map { "  \($0.key): \($0.value)" }
         lines.append("headers:")
         lines += delivery.headers.sorted { $0.key < $1.key }.map { "  \($0.key): \($0.value.json.jsonText)" }
-        if let text = String(validating: delivery.body, as: UTF8.self) {
-            lines += ["body (\(delivery.body.count) bytes):", text]
+        let shown = delivery.body.prefix(Self.textBodyBytes)
+        let rest = delivery.body.count - shown.count
+        let more = rest > 0 ? ", the first \(shown.count) shown; --json prints all" : ""
+        if let text = Self.utf8Text(shown, cut: rest > 0) {
+            lines += ["body (\(delivery.body.count) bytes\(more)):", text]
         } else {
-            lines += ["body (\(delivery.body.count) bytes, not UTF-8, base64):", Data(delivery.body).base64EncodedString()]
+            lines += ["body (\(delivery.body.count) bytes, not UTF-8, base64\(more)):", Data(shown).base64EncodedString()]
         }
+        if rest > 0 { lines.append("… \(rest) more bytes") }
         return lines.joined(separator: "\n")
+    }
+
+    /// The most body bytes `show` prints as text (a refused body can be 30 MiB or more).
+    static let textBodyBytes = 64 * 1024
+
+    /// `bytes` as UTF-8 text, or nil; when they were `cut` from a longer body, an incomplete
+    /// character at the end (at most 3 bytes) is left out.
+    private static func utf8Text(_ bytes: ArraySlice<UInt8>, cut: Bool) -> String? {
+        for dropped in 0...(cut ? min(3, bytes.count) : 0) {
+            if let text = String(validating: bytes.dropLast(dropped), as: UTF8.self) { return text }
+        }
+        return nil
     }
 }
 
