@@ -15,14 +15,20 @@ public final class AMQPConnection: Sendable {
         self.configuration = configuration
     }
 
+    /// How long ``close(within:)`` waits for the broker by default before it drops the connection.
+    static let defaultCloseTimeout: Duration = .seconds(2)
+
     /// Connects and logs in, on a new thread that then serves the connection until it closes.
+    /// `onFlowChange` is told, on that thread, when the broker blocks the connection (with its
+    /// reason: a resource alarm) and when it unblocks it or the connection ends while blocked (`nil`).
     public static func connect(
-        _ configuration: AMQPConfiguration, logger: Logger = Logger(label: "amqp")
+        _ configuration: AMQPConfiguration, logger: Logger = Logger(label: "amqp"),
+        onFlowChange: (@Sendable (_ blockedReason: String?) -> Void)? = nil
     ) async throws -> AMQPConnection {
         let mailbox = try Mailbox()
         return try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
-                let core = ConnectionCore(configuration: configuration, mailbox: mailbox, logger: logger)
+                let core = ConnectionCore(configuration: configuration, mailbox: mailbox, logger: logger, onFlowChange: onFlowChange)
                 do throws(AMQPError) {
                     try core.open()
                 } catch {
@@ -51,6 +57,21 @@ public final class AMQPConnection: Sendable {
     /// Whether the connection has ended, and why (`nil` while it is open).
     public var closeReason: AMQPError? { mailbox.terminationError }
 
+    /// The broker's reason while it blocks this connection (RabbitMQ's `connection.blocked`, sent
+    /// during a memory or disk alarm once the connection publishes); `nil` while it does not.
+    public var blockedReason: String? { mailbox.blockedReason }
+
+    /// Whether the broker blocks this connection now (see ``blockedReason``).
+    public var isBlocked: Bool { blockedReason != nil }
+
+    /// Drops the connection at once, from any task, without waiting for the broker: the socket is
+    /// shut down, so even a write stuck on a broker that stopped reading fails, and every waiter
+    /// (RPCs, publisher confirms, consumers) gets an error of kind `kind` (``AMQPError/Kind/aborted``
+    /// unless told otherwise). Deliveries not acked return to their queues once the broker notices.
+    public func abort(_ kind: AMQPError.Kind = .aborted, reason: String) {
+        mailbox.abort(with: AMQPError(kind, message: reason))
+    }
+
     /// Opens a new channel.
     public func openChannel() async throws -> AMQPChannel {
         let id: UInt16 = try await withCheckedThrowingContinuation { continuation in
@@ -74,13 +95,29 @@ public final class AMQPConnection: Sendable {
         return AMQPChannel(connection: self, id: id)
     }
 
-    /// Closes the connection cleanly; waits until the thread has freed the C state. Safe to call twice.
-    public func close() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            mailbox.submit(
-                LoopCommand(
-                    run: { core in core.requestStop { continuation.resume() } },
-                    fail: { _ in continuation.resume() }))
+    /// Closes the connection cleanly and waits until the thread has freed the C state; when that
+    /// takes longer than `timeout` (a broker that blocks the connection reads nothing, and a write
+    /// to it can be stuck) or the calling task is cancelled, the connection is dropped with
+    /// ``abort(_:reason:)`` instead. Safe to call twice.
+    public func close(within timeout: Duration = .seconds(2)) async {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    self.mailbox.submit(
+                        LoopCommand(
+                            run: { core in core.requestStop(closeTimeout: timeout) { continuation.resume() } },
+                            fail: { _ in continuation.resume() }))
+                }
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            if await group.next() == false {
+                abort(reason: "the connection did not close within \(timeout)")
+            }
+            group.cancelAll()
         }
     }
 }

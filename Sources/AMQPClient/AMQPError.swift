@@ -29,6 +29,11 @@ public struct AMQPError: Error, Sendable, Equatable, CustomStringConvertible {
         case consumerCancelled
         /// A fetched message's body is larger than this client assembles; the message was requeued.
         case bodyTooLarge
+        /// The broker did not confirm a publish within the bound; the connection was dropped.
+        case confirmTimedOut
+        /// This client dropped the connection from outside its thread (a bounded close, a confirm
+        /// that did not come, a cancelled wait).
+        case aborted
     }
 
     /// What kind of failure this is.
@@ -50,7 +55,8 @@ public struct AMQPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Whether the whole connection is gone (as opposed to one channel or one message).
     public var isConnectionLevel: Bool {
         switch kind {
-        case .connectionFailed, .authenticationFailed, .library, .connectionClosedByServer, .connectionClosed:
+        case .connectionFailed, .authenticationFailed, .library, .connectionClosedByServer, .connectionClosed,
+            .confirmTimedOut, .aborted:
             return true
         case .invalidURL, .channelClosedByServer, .channelClosed, .publishNacked, .returned, .consumerCancelled, .bodyTooLarge:
             return false

@@ -8,6 +8,8 @@ final class ConnectionCore: @unchecked Sendable {
     let configuration: AMQPConfiguration
     let mailbox: Mailbox
     let logger: Logger
+    /// Told when the broker blocks (its reason) or unblocks (`nil`) the connection, on this thread.
+    let onFlowChange: (@Sendable (String?) -> Void)?
     private(set) var state: amqp_connection_state_t?
     var channels: [UInt16: ChannelState] = [:]
     /// Why channels that were closed went away, so later calls on them say why.
@@ -15,15 +17,20 @@ final class ConnectionCore: @unchecked Sendable {
     private var nextChannelID: UInt16 = 1
     private var stopRequests: [@Sendable () -> Void] = []
     private var stopping = false
+    /// How long the polite close may wait for the broker's `close-ok`.
+    private var closeTimeout: Duration = AMQPConnection.defaultCloseTimeout
     /// A write failure noticed outside the read path; the loop ends the connection with it.
     private var brokenBy: AMQPError?
     /// How many times an idle loop yields the CPU before it sleeps in `poll()`.
     private let spinsBeforeSleep = 8
 
-    init(configuration: AMQPConfiguration, mailbox: Mailbox, logger: Logger) {
+    init(
+        configuration: AMQPConfiguration, mailbox: Mailbox, logger: Logger, onFlowChange: (@Sendable (String?) -> Void)? = nil
+    ) {
         self.configuration = configuration
         self.mailbox = mailbox
         self.logger = logger
+        self.onFlowChange = onFlowChange
     }
 
     /// Opens the socket (TCP or TLS) and logs in; on failure the C state is freed before returning.
@@ -34,8 +41,10 @@ final class ConnectionCore: @unchecked Sendable {
         self.state = state
         do {
             try openSocket(state)
+            mailbox.attach(socket: amqp_get_sockfd(state))
             try login(state)
         } catch {
+            mailbox.detachSocket()
             amqp_destroy_connection(state)
             self.state = nil
             throw error
@@ -82,7 +91,12 @@ final class ConnectionCore: @unchecked Sendable {
         var rpcTimeout = timeval(duration: configuration.rpcTimeout)
         amqp_set_rpc_timeout(state, &rpcTimeout)
         let arena = CArena()
-        var properties = arena.table(["connection_name": .string(configuration.connectionName ?? "hipcall-sync")])
+        // librabbitmq merges this into its own client properties, capabilities included. RabbitMQ
+        // sends connection.blocked / unblocked only to clients that advertise the capability.
+        var properties = arena.table([
+            "connection_name": .string(configuration.connectionName ?? "hipcall-sync"),
+            "capabilities": .table(["connection.blocked": .bool(true)]),
+        ])
         let reply = hs_amqp_login_plain_with_properties(
             state, configuration.virtualHost, 0, Int32(configuration.frameMax), Int32(configuration.heartbeatSeconds),
             &properties, configuration.user, configuration.password)
@@ -168,23 +182,36 @@ final class ConnectionCore: @unchecked Sendable {
     }
 
     /// Closes the connection politely when asked, then frees the C state exactly once and fails all waiters.
+    /// The polite close waits for `close-ok` at most ``closeTimeout``, and not at all while the broker
+    /// blocks the connection (it reads nothing from a blocked connection until the alarm clears).
     private func shutDown(_ state: amqp_connection_state_t, failure: AMQPError?) {
-        if failure == nil {
-            _ = amqp_connection_close(state, AMQP_REPLY_SUCCESS)
-        } else if let failure {
+        if failure == nil, mailbox.abortReason == nil, mailbox.blockedReason == nil {
+            var timeout = timeval(duration: min(closeTimeout, configuration.rpcTimeout))
+            amqp_set_rpc_timeout(state, &timeout)
+            let reply = amqp_connection_close(state, AMQP_REPLY_SUCCESS)
+            if reply.reply_type != AMQP_RESPONSE_NORMAL {
+                logger.debug("the broker did not confirm the close", metadata: ["error": "\(AMQPError.from(reply: reply, context: "closing"))"])
+            }
+        }
+        let failure = mailbox.abortReason ?? failure
+        if let failure {
             logger.warning("AMQP connection lost", metadata: ["error": "\(failure)"])
         }
+        mailbox.detachSocket()
         amqp_destroy_connection(state)
         self.state = nil
         let error = failure ?? AMQPError(.connectionClosed, message: "the connection was closed by this client")
+        if mailbox.setBlocked(nil) { onFlowChange?(nil) }
         for channel in channels.values { channel.fail(with: error) }
         channels.removeAll()
         mailbox.terminate(with: error)
         for request in stopRequests { request() }
     }
 
-    /// Asks the loop to close the connection; `done` runs after the C state is freed.
-    func requestStop(then done: @escaping @Sendable () -> Void) {
+    /// Asks the loop to close the connection, waiting at most `closeTimeout` for the broker's
+    /// `close-ok`; `done` runs after the C state is freed.
+    func requestStop(closeTimeout: Duration = AMQPConnection.defaultCloseTimeout, then done: @escaping @Sendable () -> Void) {
+        self.closeTimeout = stopping ? min(self.closeTimeout, closeTimeout) : closeTimeout
         stopping = true
         stopRequests.append(done)
     }

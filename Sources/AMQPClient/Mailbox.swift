@@ -16,6 +16,13 @@ final class Mailbox: Sendable {
         var commands: [LoopCommand] = []
         var sleeping = false
         var terminated: AMQPError?
+        /// The connection's socket while its C state is alive (-1 before and after), so another
+        /// thread can break it without racing the close of the descriptor.
+        var socket: Int32 = -1
+        /// Why this client dropped the connection from outside its thread, if it did.
+        var aborted: AMQPError?
+        /// The broker's reason while it blocks the connection (`connection.blocked`).
+        var blockedReason: String?
     }
 
     private let state = Mutex(State())
@@ -94,4 +101,42 @@ final class Mailbox: Sendable {
 
     /// Whether the connection has ended, and why.
     var terminationError: AMQPError? { state.withLock { $0.terminated } }
+
+    /// Makes `socket` breakable by ``abort(with:)`` (called on the connection thread once it is open).
+    func attach(socket: Int32) {
+        state.withLock { state in
+            state.socket = socket
+            if state.aborted != nil { _ = shutdown(socket, Int32(SHUT_RDWR)) }
+        }
+    }
+
+    /// Forgets the socket (called on the connection thread just before librabbitmq closes it).
+    func detachSocket() {
+        state.withLock { $0.socket = -1 }
+    }
+
+    /// Drops the connection from any thread: `shutdown(2)` on its socket makes every read, write and
+    /// `poll()` of the connection thread fail at once, even a write stuck on a broker that stopped
+    /// reading, and the thread then ends the connection with `error`.
+    func abort(with error: AMQPError) {
+        state.withLock { state in
+            if state.aborted == nil { state.aborted = error }
+            if state.socket >= 0 { _ = shutdown(state.socket, Int32(SHUT_RDWR)) }
+        }
+    }
+
+    /// Why the connection was dropped by ``abort(with:)``, if it was.
+    var abortReason: AMQPError? { state.withLock { $0.aborted } }
+
+    /// The broker's reason while it blocks the connection, `nil` while it does not.
+    var blockedReason: String? { state.withLock { $0.blockedReason } }
+
+    /// Records a `connection.blocked` (a reason) or `connection.unblocked` (`nil`); returns whether it changed.
+    func setBlocked(_ reason: String?) -> Bool {
+        state.withLock { state in
+            guard (state.blockedReason == nil) != (reason == nil) else { return false }
+            state.blockedReason = reason
+            return true
+        }
+    }
 }
