@@ -115,6 +115,21 @@ struct HeaderReader: Sendable {
         return date
     }
 
+    /// An instant written as Unix seconds in a float or integer field, within ``RFC3339/representableSeconds``.
+    mutating func unixInstant(_ name: String) -> Date? {
+        guard let value = table[name] else { return nil }
+        let seconds: Double
+        switch value {
+        case .double(let double): seconds = double
+        case .int(let integer): seconds = Double(integer)
+        default:
+            ignore(name, .wrongType)
+            return nil
+        }
+        guard seconds.isFinite, RFC3339.representableSeconds.contains(seconds) else { return outOfRange(name) }
+        return Date(timeIntervalSince1970: seconds)
+    }
+
     /// RabbitMQ's `x-death` records, newest first; empty when absent or not an array (entries that
     /// are not tables are skipped, fields of the wrong type read as empty).
     mutating func deaths() -> [AMQPDeathRecord] {

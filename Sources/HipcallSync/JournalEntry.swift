@@ -42,23 +42,30 @@ struct JournalEntry: Sendable, Equatable {
 
     /// Reads an entry an earlier version wrote in a message's headers; nil for a marker or a malformed message.
     init?(headers: AMQPTable) {
-        guard let resource = headers[Header.resource]?.stringValue.flatMap(SyncResource.init(rawValue:)),
-            let externalID = headers[Header.externalID]?.stringValue, let hipcallID = headers[Header.hipcallID]?.intValue,
-            case .double(let seconds)? = headers[Header.occurredAt], let eventID = headers[Header.eventID]?.stringValue
+        var reader = HeaderReader(headers)
+        guard let resource = reader.text(Header.resource, maxBytes: 64).flatMap(SyncResource.init(rawValue:)),
+            let externalID = reader.text(Header.externalID, maxBytes: Self.maxTextBytes),
+            let hipcallID = reader.integer(Header.hipcallID, in: 1...Int64.max),
+            let occurredAt = reader.unixInstant(Header.occurredAt),
+            let eventID = reader.text(Header.eventID, maxBytes: Self.maxTextBytes)
         else { return nil }
         key = SyncKey(resource: resource, externalID: externalID)
         self.hipcallID = hipcallID
-        occurredAt = Date(timeIntervalSince1970: seconds)
+        self.occurredAt = occurredAt
         self.eventID = eventID
-        previousExternalID = headers[Header.previousExternalID]?.stringValue
+        previousExternalID = reader.text(Header.previousExternalID, maxBytes: Self.maxTextBytes)
     }
+
+    /// The longest external or event id read from a legacy entry's headers, in UTF-8 bytes.
+    private static let maxTextBytes = 64 * 1024
 
     /// Reads an entry from its place in a batch; nil when malformed.
     private init?(batched value: JSONValue) {
         guard case .array(let fields) = value, fields.count == 6,
             case .string(let resourceName) = fields[0], let resource = SyncResource(rawValue: resourceName),
-            case .string(let externalID) = fields[1], case .int(let hipcallID) = fields[2],
-            case .double(let seconds) = fields[3], case .string(let eventID) = fields[4]
+            case .string(let externalID) = fields[1], case .int(let hipcallID) = fields[2], hipcallID > 0,
+            case .double(let seconds) = fields[3], seconds.isFinite, RFC3339.representableSeconds.contains(seconds),
+            case .string(let eventID) = fields[4]
         else { return nil }
         key = SyncKey(resource: resource, externalID: externalID)
         self.hipcallID = hipcallID
@@ -89,7 +96,7 @@ struct JournalEntry: Sendable, Equatable {
     /// The entries a journal message carries: a batch, or one entry in headers; empty for a marker
     /// or a malformed message.
     static func entries(headers: AMQPTable, body: [UInt8]) -> [JournalEntry] {
-        guard headers[Header.batch] != nil else {
+        guard HeaderReader(headers).contains(Header.batch) else {
             return JournalEntry(headers: headers).map { [$0] } ?? []
         }
         guard case .array(let rows)? = StrictJSON.parse(body) else { return [] }
@@ -104,6 +111,7 @@ struct JournalEntry: Sendable, Equatable {
 
     /// The worker id of a marker message; nil for an entry.
     static func marker(in headers: AMQPTable) -> String? {
-        headers[Header.marker]?.stringValue
+        var reader = HeaderReader(headers)
+        return reader.text(Header.marker, maxBytes: 1024)
     }
 }

@@ -2,6 +2,10 @@ import Foundation
 
 /// Parses RFC 3339 timestamps (`2026-11-25T12:58:00Z`, `…00.123+02:00`, lowercase `t`/`z` too) without locale or formatter state.
 enum RFC3339 {
+    /// The Unix seconds a parsed date-time can name (year 0000 to 9999, with a day's margin for
+    /// offsets and the leap second): other code checks stored times against it.
+    static let representableSeconds: ClosedRange<TimeInterval> = -62_167_305_600 ... 253_402_387_200
+
     /// The instant the text names, or nil when it is not a valid RFC 3339 date-time.
     static func parse(_ text: String) -> Date? {
         let b = Array(text.utf8)
