@@ -51,6 +51,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "How long a paused worker (token refused, wrong base URL) holds its deliveries before it returns them to the queue and stops consuming until Hipcall answers; keep it well below the broker's consumer_timeout [$WORKER_PAUSE_HOLD_LIMIT, default 5m].")
     var pauseHoldLimit: String?
 
+    @Option(help: "How far in the future an event's occurred_at may be; a later one is dead-lettered (occurred_at_in_future) instead of making its record's real events look stale [$WORKER_MAX_CLOCK_SKEW, default 1h].")
+    var maxClockSkew: String?
+
     @Flag(help: "The guide's plain loop: no id cache, no coalescing (for baseline benchmarks).")
     var noCache = false
 
@@ -78,6 +81,7 @@ struct WorkerCommand: AsyncParsableCommand {
             linger: settings.linger, retryPolicy: RetryPolicy(delays: topology.retryDelays, maxAttempts: settings.maxAttempts),
             useCacheAndCoalescing: !noCache, authProbeInterval: settings.authProbeInterval, shutdownGracePeriod: settings.shutdownGrace)
         configuration.pauseHoldLimit = settings.pauseHoldLimit
+        configuration.maxClockSkew = settings.maxClockSkew
         let metricsPort = settings.metricsPort
         let metricsHost = EnvironmentDefaults.string(metricsHost, "METRICS_HOST", default: "0.0.0.0")
         if metricsPort > 0 { try Self.checkMetricsPort(host: metricsHost, port: metricsPort) }

@@ -14,6 +14,7 @@ struct WorkerSettings {
     let authProbeInterval: Duration
     let shutdownGrace: Duration
     let pauseHoldLimit: Duration
+    let maxClockSkew: Duration
     /// 0 turns the metrics endpoint off.
     let metricsPort: Int
 
@@ -39,6 +40,9 @@ struct WorkerSettings {
         pauseHoldLimit = try EnvironmentDefaults.duration(
             command.pauseHoldLimit, SettingName(flag: "--pause-hold-limit", variable: "WORKER_PAUSE_HOLD_LIMIT"), default: "5m",
             in: .seconds(1) ... .seconds(3600))
+        maxClockSkew = try EnvironmentDefaults.duration(
+            command.maxClockSkew, SettingName(flag: "--max-clock-skew", variable: "WORKER_MAX_CLOCK_SKEW"), default: "1h",
+            in: .zero ... .seconds(30 * 86400))
         metricsPort = try EnvironmentDefaults.int(command.metricsPort, Self.metricsPortSetting, default: 9090, in: 0...65535)
     }
 }
