@@ -24,13 +24,16 @@ public final class SyncWorker: Service, Sendable {
     let handler: DeliveryHandler
     let journal: JournalFollower
     private let publisher: ReliablePublisher
+    /// Which of the worker's broker connections RabbitMQ blocks (resource alarm).
+    let brokerFlow: BrokerFlow
     let inFlight = Atomic<Int>(0)
 
     public init(configuration: WorkerConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         client = HipcallClient(configuration: configuration.hipcall)
-        publisher = ReliablePublisher(configuration: configuration.amqp, logger: logger)
+        brokerFlow = BrokerFlow(metrics: metrics)
+        publisher = ReliablePublisher(configuration: configuration.amqp, logger: logger, flow: brokerFlow)
         let limiter = RateLimiter()
         let caller = HipcallCaller(client: client, limiter: limiter, metrics: metrics)
         prober = PauseProber(caller: caller, gate: pauseGate, interval: configuration.authProbeInterval, metrics: metrics, logger: logger)
@@ -57,6 +60,7 @@ public final class SyncWorker: Service, Sendable {
     /// condition is one line here.
     public func notReadyReason() async -> String? {
         if let pause = pauseGate.pause { return "paused: \(pause.reason.explanation)" }
+        if let reason = brokerFlow.blockedReason { return "the broker blocks this worker's connection: \(reason)" }
         return nil
     }
 
@@ -74,6 +78,7 @@ public final class SyncWorker: Service, Sendable {
         metrics.lockWaiters(0)
         metrics.authPaused(false)
         metrics.misconfigured(false)
+        metrics.brokerBlocked(false)
         // A typo in HIPCALL_BASE_URL or a bad token is reported before the first event; the worker
         // then starts paused rather than exiting.
         await cancelWhenGracefulShutdown { await self.prober.checkAtStart() }
@@ -100,7 +105,7 @@ public final class SyncWorker: Service, Sendable {
     /// One connection's life: connect, declare, read the journal, consume until the consumer ends
     /// or shutdown begins.
     private func consumeOnce() async throws {
-        let connection = try await AMQPConnection.connect(configuration.amqp, logger: logger)
+        let connection = try await AMQPConnection.connect(configuration.amqp, logger: logger, onFlowChange: brokerFlow.observer())
         let channel = try await connection.openChannel()
         try await configuration.topology.declare(on: channel)
         do {

@@ -60,6 +60,11 @@ public struct WorkerMetrics: Sendable {
         Gauge(label: "hipcall_sync_auth_paused").record(paused ? 1 : 0)
     }
 
+    /// 1 while RabbitMQ blocks one of the worker's connections (a memory or disk alarm), 0 otherwise.
+    func brokerBlocked(_ blocked: Bool) {
+        Gauge(label: "hipcall_sync_broker_blocked").record(blocked ? 1 : 0)
+    }
+
     /// 1 while this worker is the active consumer of partition `partition`, 0 while it stands by.
     func partitionActive(_ partition: Int, _ active: Bool) {
         Gauge(label: "hipcall_sync_partition_active", dimensions: [("partition", String(partition))]).record(active ? 1 : 0)
