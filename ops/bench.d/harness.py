@@ -296,6 +296,17 @@ def publish(topology, args, name="publish"):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def publish_raw(topology, routing_key, body_path, headers=None):
+    """Publishes the bytes of `body_path` as one persistent message to the topology's events
+    exchange with `amqp-publish` (no size limit of its own, no validation), with `headers`."""
+    args = ["amqp-publish", "--url", AMQP_URL, "-e", topology.prefix + ".events", "-r", routing_key, "-p",
+            "-C", "application/json"]
+    for name, value in (headers or {}).items():
+        args += ["-H", "%s: %s" % (name, value)]
+    with open(body_path, "rb") as body:
+        subprocess.run(args, stdin=body, check=True, timeout=120)
+
+
 def wait_drained(topology, workers, published, timeout, poll=0.25):
     """Waits until every published event is settled and the work and retry queues are empty.
 
