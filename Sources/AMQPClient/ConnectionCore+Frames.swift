@@ -161,17 +161,17 @@ extension ConnectionCore {
         case .delivery(let consumerTag, let deliveryTag, let redelivered, let exchange, let routingKey):
             guard let consumer = channel.consumers[consumerTag] else {
                 channel.content?.handling = .discard
-                requeueRacingCancel(deliveryTag, on: channel)
+                requeueUnwanted(deliveryTag, on: channel)
                 return
             }
             limit = consumer.bodyLimit?.maxBytes ?? limit
             guard size > UInt64(clamping: limit) else { break }
             channel.content?.handling = .discard
             channel.acks.settledSeparately(deliveryTag)
-            if !channel.closing {
-                var reject = amqp_basic_reject_t(delivery_tag: deliveryTag, requeue: 0)
-                sendOneWay(channel: channel.id, method: AMQPMethodID.basicReject, &reject)
-            }
+            // A closing channel requeues it: the next consumer refuses (and reports) it.
+            guard !channel.closing else { return }
+            var reject = amqp_basic_reject_t(delivery_tag: deliveryTag, requeue: 0)
+            sendOneWay(channel: channel.id, method: AMQPMethodID.basicReject, &reject)
             let refused = AMQPRefusedDelivery(
                 deliveryTag: deliveryTag, redelivered: redelivered, exchange: exchange, routingKey: routingKey,
                 properties: content.properties, bodySize: size, limit: limit)
@@ -186,9 +186,7 @@ extension ConnectionCore {
         case .get(let rpc, let deliveryTag, _, _, let routingKey, _):
             guard size > UInt64(clamping: limit) else { break }
             channel.content?.handling = .discard
-            channel.acks.settledSeparately(deliveryTag)
-            var nack = amqp_basic_nack_t(delivery_tag: deliveryTag, multiple: 0, requeue: 1)
-            sendOneWay(channel: channel.id, method: AMQPMethodID.basicNack, &nack)
+            requeueUnwanted(deliveryTag, on: channel)
             rpc.complete(
                 .failure(
                     AMQPError(
@@ -203,9 +201,9 @@ extension ConnectionCore {
         channel.content?.body.reserveCapacity(Int(min(size, UInt64(clamping: limit))))
     }
 
-    /// Gives a delivery racing a cancel back to the queue rather than hold it unacked (and counts
-    /// it settled, or later acks on the channel could never be cumulative).
-    private func requeueRacingCancel(_ deliveryTag: UInt64, on channel: ChannelState) {
+    /// Gives a delivery back to the queue (one racing a cancel, or a fetched one too large) rather
+    /// than hold it unacked, and counts it settled, or later acks on the channel could never be cumulative.
+    private func requeueUnwanted(_ deliveryTag: UInt64, on channel: ChannelState) {
         channel.acks.settledSeparately(deliveryTag)
         guard !channel.closing else { return }
         var nack = amqp_basic_nack_t(delivery_tag: deliveryTag, multiple: 0, requeue: 1)
@@ -227,7 +225,7 @@ extension ConnectionCore {
         switch content.target {
         case .delivery(let consumerTag, let deliveryTag, let redelivered, let exchange, let routingKey):
             guard let consumer = channel.consumers[consumerTag] else {
-                requeueRacingCancel(deliveryTag, on: channel)
+                requeueUnwanted(deliveryTag, on: channel)
                 return
             }
             channel.acks.delivered(deliveryTag)
