@@ -1,9 +1,16 @@
 # Starts and stops a RabbitMQ of the project's own: loopback only, data under ops/.run/.
 # Sourced by ops scripts. Reuses a broker that already answers on the port.
 
+# HIPCALL_BROKER_PORT moves the AMQP port; a broker on another port gets a node name of its own
+# (hipcall-sync-PORT@localhost) and distribution port PORT + 20000, so it runs beside the default one.
 BROKER_PORT="${HIPCALL_BROKER_PORT:-5672}"
-BROKER_NODE="${RABBITMQ_NODENAME:-hipcall-sync@localhost}"
+if [ "$BROKER_PORT" = 5672 ]; then
+  BROKER_NODE="${RABBITMQ_NODENAME:-hipcall-sync@localhost}"
+else
+  BROKER_NODE="${HIPCALL_BROKER_NODE:-hipcall-sync-$BROKER_PORT@localhost}"
+fi
 BROKER_STARTED=0
+BROKER_PID=""
 export RABBITMQ_NODENAME="$BROKER_NODE"
 
 # broker_answers: whether something accepts AMQP connections on the port.
@@ -35,11 +42,12 @@ start_broker() {
     RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" \
     RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \
     nohup rabbitmq-server >"$dir/log/server.out" 2>&1 &
-  echo $! >"$dir/server.pid"
+  BROKER_PID=$!
+  echo "$BROKER_PID" >"$dir/server.pid"
   BROKER_STARTED=1
   local waited=0
   until broker_answers && rabbitmqctl -q await_startup --timeout 10 >/dev/null 2>&1; do
-    if ! kill -0 "$(cat "$dir/server.pid")" 2>/dev/null || [ "$waited" -ge 120 ]; then
+    if ! kill -0 "$BROKER_PID" 2>/dev/null || [ "$waited" -ge 120 ]; then
       echo "RabbitMQ did not start; its log:" >&2
       tail -40 "$dir/log/server.out" >&2
       return 1
@@ -50,11 +58,14 @@ start_broker() {
   echo "==> RabbitMQ is ready"
 }
 
-# stop_broker: stops the broker this script started (and epmd, if it started that too).
+# stop_broker: stops the broker this script started, and returns once its process has exited
+# (and stops epmd, if it started that too). A broker it reused is left running.
 stop_broker() {
   [ "$BROKER_STARTED" = 1 ] || return 0
-  echo "==> stopping RabbitMQ"
-  rabbitmqctl -q stop >/dev/null 2>&1 || true
-  [ "${EPMD_STARTED_BY_US:-0}" = 1 ] && epmd -kill >/dev/null 2>&1 || true
   BROKER_STARTED=0
+  echo "==> stopping RabbitMQ ($BROKER_NODE)"
+  rabbitmqctl -q -n "$BROKER_NODE" stop >/dev/null 2>&1 || kill "$BROKER_PID" 2>/dev/null || true
+  # The server is this shell's child: wait for it here, not with a bare `wait` elsewhere.
+  wait "$BROKER_PID" 2>/dev/null || true
+  if [ "${EPMD_STARTED_BY_US:-0}" = 1 ]; then epmd -kill >/dev/null 2>&1 || true; fi
 }
