@@ -30,13 +30,13 @@ public struct DeadLetter: Sendable {
     /// `body_too_large` (the worker refuses such a delivery unread, so it carries no `x-hipcall-*` header).
     public init(_ delivery: AMQPDelivery, bodyLimit: Int = EventDecoder().maxBodyBytes) {
         self.delivery = delivery
-        let headers = delivery.headers
-        let deaths = AMQPDeathRecord.decode(from: headers)
+        var headers = HeaderReader(delivery.headers)
+        let deaths = headers.deaths()
         let oversize = delivery.body.count > bodyLimit
         let object = oversize ? nil : StrictJSON.parse(delivery.body)?.objectValue
 
         eventID = delivery.properties.messageID ?? object?["event_id"]?.stringValue
-        routingKey = headers[DeliveryHandler.originalRoutingKeyHeader]?.stringValue ?? delivery.routingKey
+        routingKey = headers.text(SyncHeaders.originalRoutingKey, maxBytes: DeliveryHeaders.maxRoutingKeyBytes) ?? delivery.routingKey
         externalID = object?["external_id"].flatMap { value in
             value.stringValue ?? value.intValue.map { String($0) }
         }
@@ -53,19 +53,21 @@ public struct DeadLetter: Sendable {
         } else if let death = deaths.first {
             errorClass = death.reason
             var message = "dead-lettered by RabbitMQ from queue \(death.queue) (\(death.count) time\(death.count == 1 ? "" : "s"))"
-            if let workerClass = headers[SyncHeaders.errorClass]?.stringValue {
-                message += "; last worker failure: \(workerClass): \(headers[SyncHeaders.error]?.stringValue ?? "-")"
+            if let workerClass = headers.text(SyncHeaders.errorClass, maxBytes: Self.maxTextBytes) {
+                message += "; last worker failure: \(workerClass): \(headers.text(SyncHeaders.error, maxBytes: Self.maxTextBytes) ?? "-")"
             }
             errorMessage = message
             failedAt = death.time.map { Date(timeIntervalSince1970: TimeInterval($0)) }
         } else {
-            errorClass = headers[SyncHeaders.errorClass]?.stringValue
-            errorMessage = headers[SyncHeaders.error]?.stringValue
-            failedAt = headers[SyncHeaders.lastFailedAt]?.stringValue.flatMap(RFC3339.parse)
+            errorClass = headers.text(SyncHeaders.errorClass, maxBytes: Self.maxTextBytes)
+            errorMessage = headers.text(SyncHeaders.error, maxBytes: Self.maxTextBytes)
+            failedAt = headers.instant(SyncHeaders.lastFailedAt)
         }
-        let attempts = SyncHeaders.attempts(fromHeader: headers[SyncHeaders.attempts]?.stringValue)
-        self.attempts = attempts > 0 ? attempts : nil
+        attempts = headers.integer(SyncHeaders.attempts, in: 1...Int64(Int32.max)).map { Int($0) }
     }
+
+    /// The longest failure class or message read from a header (the worker writes at most 1 KiB).
+    private static let maxTextBytes = 64 * 1024
 
     /// `class: message`, or whichever of the two exists; nil when the message carries neither.
     public var reason: String? {

@@ -139,6 +139,38 @@ private func body(
         #expect(rejection(body(occurredAt: "\"\(text)\""))?.reason == .invalidTimestamp)
     }
 
+    @Test func extremeButValidTimesParseWithoutTrapping() throws {
+        let fraction = String(repeating: "9", count: 10_000)
+        for text in ["9999-12-31T23:59:60.\(fraction)Z", "0000-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59", "2026-11-25T12:58:00.\(fraction)+00:00"] {
+            let seconds = try decode(body(occurredAt: "\"\(text)\"")).occurredAt.timeIntervalSince1970
+            #expect(seconds.isFinite && RFC3339.representableSeconds.contains(seconds), "\(text)")
+        }
+    }
+
+    @Test func anOccurredAtFurtherAheadThanTheClockSkewIsRejected() throws {
+        let skewed = EventDecoder(maxClockSkew: .seconds(3600))
+        let now = Date(timeIntervalSince1970: 1_795_611_480)  // 2026-11-25T12:58:00Z
+        func decode(_ occurredAt: String) throws(EventRejection) -> SyncEvent {
+            try skewed.decode(routingKey: "company.changed", body: Array(body(occurredAt: "\"\(occurredAt)\"").utf8), now: now)
+        }
+        let atTheBound = try decode("2026-11-25T13:58:00Z")
+        let past = try decode("2020-01-01T00:00:00Z")
+        #expect(atTheBound.eventID == "e-1" && past.eventID == "e-1")
+        for future in ["2026-11-25T13:58:00.001Z", "2026-11-25T15:00:00+01:59", "9999-12-31T23:59:60Z"] {
+            do {
+                _ = try decode(future)
+                Issue.record("\(future) was accepted")
+            } catch {
+                #expect(error.reason == .occurredAtInFuture)
+                #expect(error.field == "occurred_at")
+            }
+        }
+        // Without a bound (the publish command's shape check) a future time is only a time.
+        let unbounded = try EventDecoder().decode(
+            routingKey: "company.changed", body: Array(body(occurredAt: #""9999-12-31T23:59:60Z""#).utf8), now: now)
+        #expect(unbounded.eventID == "e-1")
+    }
+
     @Test func dataMustBeAnObject() {
         #expect(rejection(body(data: "[]"))?.reason == .wrongType)
         #expect(rejection(#"{"event_id":"e","occurred_at":"2026-01-01T00:00:00Z","external_id":"a"}"#)?.reason == .missingField)
