@@ -9,8 +9,12 @@ extension SyncWorker {
     func bodyLimit(for queue: String) -> AMQPBodyLimit {
         let logger = logger
         let metrics = metrics
+        let topology = configuration.topology
         return AMQPBodyLimit(maxBytes: handler.decoder.maxBodyBytes) { refused in
-            let routingKey = refused.properties.headers[DeliveryHandler.originalRoutingKeyHeader]?.stringValue ?? refused.routingKey
+            let routingKey = DeliveryHeaders(
+                headers: refused.properties.headers, timestamp: refused.properties.timestamp, exchange: refused.exchange,
+                routingKey: refused.routingKey, topology: topology
+            ).routingKey
             let resource = EventDecoder.resource(forRoutingKey: routingKey)?.rawValue ?? "unknown"
             metrics.event("dead_lettered", resource: resource)
             metrics.bodyRefused(resource: resource)
