@@ -1,0 +1,101 @@
+import AMQPClient
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import HipcallSimulator
+import HipcallSync
+import Testing
+
+/// A RabbitMQ resource alarm against worker processes: the broker blocks the worker's publishing
+/// connection mid-backlog. The alarm is the shared test broker's, so it is kept short and the
+/// limit is always restored.
+@Suite("Worker: broker resource alarms", .serialized)
+struct BrokerAlarmTests {
+    @Test("a disk alarm during a backlog: /readyz 503 and the gauge while blocked, SIGTERM within grace + 5 s, and every event syncs after the alarm")
+    func diskAlarmDuringBacklog() async throws {
+        try await withSyncEnvironment { world in try await Self.backlogDuringDiskAlarm(world) }
+    }
+
+    private static func backlogDuringDiskAlarm(_ world: SyncTestEnvironment) async throws {
+        let worker = try world.startWorker(["--shutdown-grace", "3s", "--concurrency", "2"])
+        try await world.publish("company.changed", SyncTestEnvironment.event(externalID: "A-0", data: #"{"name":"warm-up"}"#))
+        #expect(try await world.waitUntil { world.records.companies.count == 1 })
+        #expect(await gauge(worker, "hipcall_sync_broker_blocked") == 0)
+
+        // A slow Hipcall keeps the backlog in flight while the alarm is on.
+        world.simulator.simulator.faults = SimulatorFaults(latencyMs: 1000)
+        let backlog = 40
+        for index in 1...backlog {
+            try await world.publish(
+                "company.changed", SyncTestEnvironment.event(externalID: "A-\(index)", data: #"{"name":"alarm \#(index)"}"#))
+        }
+        #expect(try BrokerAlarm.raiseDisk() == 0)
+        defer { BrokerAlarm.clearDisk() }
+        #expect(try await world.waitUntil(timeout: .seconds(15)) { await readiness(worker).status == 503 })
+        let (_, body) = await readiness(worker)
+        #expect(body.contains("broker"), "readyz said \(body)")
+        #expect(await gauge(worker, "hipcall_sync_broker_blocked") == 1)
+        let started = ContinuousClock.now
+        worker.terminate()
+        let exited = ContinuousClock.now - started
+        BrokerAlarm.clearDisk()
+        // Without bounds the worker waits forever for confirms from the blocked connection and for its close.
+        #expect(exited < .seconds(3 + 5), "SIGTERM took \(exited) with the broker blocking the worker")
+
+        world.simulator.simulator.faults = SimulatorFaults()
+        let successor = try world.startWorker()
+        #expect(try await world.waitUntil { await readiness(successor).status == 200 })
+        let synced = try await world.waitUntil(timeout: .seconds(60)) {
+            world.records.companies.filter { $0[string: "name"]?.hasPrefix("alarm ") == true }.count == backlog
+        }
+        #expect(synced, "\(world.records.companies.count - 1) of \(backlog) backlog events synced")
+        #expect(try await world.depth(world.topology.deadLetterQueue) == 0)
+        #expect(await gauge(successor, "hipcall_sync_broker_blocked") == 0)
+        #expect(await readiness(successor).status == 200)
+    }
+}
+
+/// Resource alarms on the shared test broker (callers clear them in a `defer`).
+enum BrokerAlarm {
+    /// Raises a disk alarm: the free-disk limit far above the free space. Returns rabbitmqctl's status.
+    static func raiseDisk() throws -> Int32 {
+        try rabbitmqctl("set_disk_free_limit", "1000000GB")
+    }
+
+    /// Restores the broker's default free-disk limit (50 MB), which clears the alarm at once.
+    static func clearDisk() {
+        _ = try? rabbitmqctl("set_disk_free_limit", "50MB")
+    }
+
+    /// Runs `rabbitmqctl` against the test broker's node; returns its exit status.
+    static func rabbitmqctl(_ arguments: String...) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/rabbitmqctl")
+        process.arguments = ["-q"] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+/// The worker's `/readyz` status and body (0 and "" while it does not answer).
+private func readiness(_ worker: WorkerProcess) async -> (status: Int, body: String) {
+    guard let url = URL(string: "http://127.0.0.1:\(worker.metricsPort)/readyz"),
+        let (data, response) = try? await URLSession.shared.data(from: url), let http = response as? HTTPURLResponse
+    else { return (0, "") }
+    return (http.statusCode, String(decoding: data, as: UTF8.self))
+}
+
+/// The value of an unlabelled gauge on the worker's `/metrics`, nil when it is not published.
+private func gauge(_ worker: WorkerProcess, _ name: String) async -> Double? {
+    guard let url = URL(string: "http://127.0.0.1:\(worker.metricsPort)/metrics"),
+        let (data, _) = try? await URLSession.shared.data(from: url)
+    else { return nil }
+    for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix(name + " ") {
+        return line.split(separator: " ").last.flatMap { Double($0) }
+    }
+    return nil
+}
