@@ -85,6 +85,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // libFuzzer targets (ops/fuzz builds them with -sanitize=fuzzer and -DFUZZING); built plainly,
+        // each replays the inputs it is given, as FuzzRegressionTests replays Tests/FuzzCorpus.
+        .systemLibrary(name: "CLibFuzzer", path: "Sources/Fuzz/CLibFuzzer"),
+        .target(
+            name: "FuzzHarness",
+            dependencies: ["AMQPClient", "CLibFuzzer", "CRabbitMQ", "Hipcall", "HipcallSync"],
+            path: "Sources/Fuzz/Harness"
+        ),
+        .executableTarget(name: "FuzzEventDecoder", dependencies: ["FuzzHarness"], path: "Sources/Fuzz/EventDecoder"),
+        .executableTarget(name: "FuzzJSON", dependencies: ["FuzzHarness"], path: "Sources/Fuzz/JSON"),
+        .executableTarget(name: "FuzzHeaders", dependencies: ["FuzzHarness"], path: "Sources/Fuzz/Headers"),
+        .executableTarget(name: "FuzzAMQPURL", dependencies: ["FuzzHarness"], path: "Sources/Fuzz/AMQPURL"),
+        .testTarget(
+            name: "FuzzRegressionTests",
+            dependencies: ["AMQPClient", "FuzzHarness", "Hipcall", "HipcallSync"]
+        ),
         .testTarget(
             name: "HipcallSyncTests",
             dependencies: ["HipcallSync"]
