@@ -53,7 +53,7 @@ private enum PropertyFlag {
 
 extension AMQPProperties {
     /// Copies librabbitmq's decoded properties.
-    init(copying raw: amqp_basic_properties_t) {
+    package init(copying raw: amqp_basic_properties_t) {
         let flags = raw._flags
         func text(_ flag: amqp_flags_t, _ bytes: amqp_bytes_t) -> String? {
             flags & flag != 0 ? String(amqpBytes: bytes) : nil

@@ -43,7 +43,7 @@ private func pow10(_ exponent: Int) -> Double {
 
 extension Dictionary where Key == String, Value == AMQPFieldValue {
     /// Copies a librabbitmq table into Swift.
-    init(copying table: amqp_table_t) {
+    package init(copying table: amqp_table_t) {
         self.init(minimumCapacity: Int(table.num_entries))
         for index in 0..<Int(table.num_entries) {
             let entry = table.entries[index]

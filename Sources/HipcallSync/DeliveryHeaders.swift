@@ -15,10 +15,10 @@ import Foundation
 ///   different key is reported as ``forgedRoutingKey`` (the event is dead-lettered naming the
 ///   header, never decoded as the other resource).
 /// - `x-hipcall-key` is only compared with the body (``keyMismatch(for:)``): the body names the record.
-struct DeliveryHeaders: Sendable {
+package struct DeliveryHeaders: Sendable {
     /// The most attempts read from `x-hipcall-attempts`; the worker never writes more than its
     /// retry policy's few, so anything above is corrupt and ignored.
-    static let maxAttempts: Int64 = 1_000
+    package static let maxAttempts: Int64 = 1_000
     /// The longest routing key AMQP carries (a short string).
     static let maxRoutingKeyBytes = 255
     /// The longest `x-hipcall-key` read: a resource, a colon and 255 characters of up to 4 bytes.
@@ -31,13 +31,13 @@ struct DeliveryHeaders: Sendable {
     /// A fresh message's `x-hipcall-routing-key` that differs from its routing key; nil otherwise.
     let forgedRoutingKey: String?
     /// The attempts already made: 0 for a fresh message, at most ``maxAttempts``.
-    let attempts: Int
+    package let attempts: Int
     /// When a retried message first failed; nil for a fresh one.
     let firstFailedAt: Date?
     /// The `x-hipcall-key` the publisher set, if readable.
     let recordKey: String?
     /// The publish time in Unix milliseconds (see ``PublishedAt``).
-    let publishedAt: Int64?
+    package let publishedAt: Int64?
     /// The headers (and properties) present but not used, and why.
     let ignored: [IgnoredHeader]
 
@@ -49,7 +49,7 @@ struct DeliveryHeaders: Sendable {
     }
 
     /// Reads the headers of a message delivered from `exchange` with `routingKey`.
-    init(headers: AMQPTable, timestamp: UInt64?, exchange: String, routingKey deliveryKey: String, topology: SyncTopology) {
+    package init(headers: AMQPTable, timestamp: UInt64?, exchange: String, routingKey deliveryKey: String, topology: SyncTopology) {
         var reader = HeaderReader(headers)
         let deaths = reader.deaths()
         let isRetryReturn =
