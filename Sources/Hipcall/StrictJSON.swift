@@ -158,7 +158,8 @@ public struct StrictJSON {
         return value
     }
 
-    /// A number literal: an integer when it has no fraction or exponent and fits `Int64`, otherwise a double.
+    /// A number literal: an integer when it has no fraction or exponent and fits `Int64`, otherwise a
+    /// finite double (a literal past `Double`'s range is not accepted).
     private mutating func number() -> JSONValue? {
         let start = index
         func digits() -> Int {
@@ -186,6 +187,8 @@ public struct StrictJSON {
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if integral, let integer = Int64(text) { return .int(integer) }
-        return Double(text).map(JSONValue.double)
+        // Past Double's range (1e400) is refused: infinity has no JSON spelling, so it would be written back as null.
+        guard let number = Double(text), number.isFinite else { return nil }
+        return .double(number)
     }
 }
