@@ -73,8 +73,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let topology = try topology.resolved()
         let amqp = try broker.configuration()
 
-        var hipcall = try HipcallConfiguration.fromEnvironment(
-            baseURL: EnvironmentDefaults.string(hipcallBaseURL, "HIPCALL_BASE_URL", default: "http://127.0.0.1:8080"))
+        var hipcall = try HipcallConfiguration.fromEnvironment(baseURL: settings.hipcallBaseURL)
         hipcall.poolSize = max(hipcall.poolSize, settings.concurrency)
         var configuration = WorkerConfiguration(
             amqp: amqp, hipcall: hipcall, topology: topology, concurrency: settings.concurrency, prefetch: settings.prefetch,

@@ -1,3 +1,4 @@
+import Foundation
 import HipcallSync
 import Logging
 
@@ -6,6 +7,10 @@ import Logging
 struct WorkerSettings {
     static let metricsPortSetting = SettingName(flag: "--metrics-port", variable: "METRICS_PORT")
 
+    static let baseURLSetting = SettingName(flag: "--hipcall-base-url", variable: "HIPCALL_BASE_URL")
+
+    /// Hipcall's root: an http or https URL with a host, and nothing after the path.
+    let hipcallBaseURL: String
     let level: Logger.Level
     let concurrency: Int
     let prefetch: UInt16
@@ -19,6 +24,9 @@ struct WorkerSettings {
     let metricsPort: Int
 
     init(_ command: WorkerCommand) throws {
+        hipcallBaseURL = try EnvironmentDefaults.checked {
+            try Self.baseURL(command.hipcallBaseURL ?? EnvironmentDefaults.variableText(Self.baseURLSetting) ?? "http://127.0.0.1:8080")
+        }
         let level = try EnvironmentDefaults.logLevel(command.logLevel, SettingName(flag: "--log-level", variable: "LOG_LEVEL"))
         self.level = Logger.Level(rawValue: level) ?? .info
         concurrency = try EnvironmentDefaults.int(
@@ -44,5 +52,21 @@ struct WorkerSettings {
             command.maxClockSkew, SettingName(flag: "--max-clock-skew", variable: "WORKER_MAX_CLOCK_SKEW"), default: "1h",
             in: .zero ... .seconds(30 * 86400))
         metricsPort = try EnvironmentDefaults.int(command.metricsPort, Self.metricsPortSetting, default: 9090, in: 0...65535)
+    }
+
+    /// Checks the Hipcall base URL's form (whether it is Hipcall's API is checked when the worker starts).
+    static func baseURL(_ text: String) throws(SettingError) -> String {
+        let components = URLComponents(string: text)
+        if components?.user != nil || components?.password != nil || (components == nil && text.contains("@")) {
+            // Not echoed: the user part may hold a password.
+            throw SettingError(baseURLSetting, value: "…", reason: "holds a user or password; the token goes in HIPCALL_TOKEN or HIPCALL_TOKEN_FILE")
+        }
+        guard let components, let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = components.host, !host.isEmpty, components.query == nil, components.fragment == nil,
+              (1...65535).contains(components.port ?? 80)
+        else {
+            throw SettingError(baseURLSetting, value: text, reason: "is not an http:// or https:// URL with a host, a port up to 65535 and no query")
+        }
+        return text
     }
 }

@@ -46,6 +46,8 @@ struct SettingsCommandLineTests {
         Case(arguments: ["worker"], environment: ["AMQP_URL": "amqp://h/?connection_timeout=1e300"], names: "--amqp-url / AMQP_URL: connection_timeout"),
         Case(arguments: ["worker", "--amqp-url", "amqp://h/?frame_max=1"], names: "--amqp-url / AMQP_URL: frame_max"),
         Case(arguments: ["worker", "--amqp-url", "amqp://h:99999/"], names: "--amqp-url / AMQP_URL: the port"),
+        Case(arguments: ["worker", "--hipcall-base-url", "ftp://hipcall.example"], names: "--hipcall-base-url / HIPCALL_BASE_URL: 'ftp://"),
+        Case(arguments: ["worker"], environment: ["HIPCALL_BASE_URL": "http://h:99999"], names: "--hipcall-base-url / HIPCALL_BASE_URL: 'http://h:99999'"),
         Case(arguments: ["publish", "--rate", "1e-300"], names: "--rate: '1e-300'"),
         Case(arguments: ["publish", "--keys", "9223372036854775807", "--updates-per-key", "2"], names: "--keys: '9223372036854775807'"),
         Case(arguments: ["publish", "--duplicate-ratio", "0.5", "--invalid-ratio", "0.49999999999"], names: "--duplicate-ratio plus --invalid-ratio"),
@@ -66,7 +68,7 @@ struct SettingsCommandLineTests {
         #expect(!run.stderr.contains("Fatal error") && !run.stderr.contains("Backtrace"), "\(setting): \(run)")
     }
 
-    @Test("an AMQP URL with a bare '/' in the password exits 64 without showing any of it")
+    @Test("a bare '/' in an AMQP URL's password, or a password in the Hipcall URL, exits 64 without showing any of it")
     func passwordNeverShown() throws {
         let run = try BinaryRun(["worker", "--amqp-url", "amqp://sync:Zq7xW4/K9pvR2@broker.example/"])
         #expect(run.exitStatus == 64, "\(run)")
@@ -74,6 +76,10 @@ struct SettingsCommandLineTests {
         for half in ["Zq7xW4", "K9pvR2"] {
             #expect(!run.stderr.contains(half) && !run.stdout.contains(half), "\(run)")
         }
+        let hipcall = try BinaryRun(["worker", "--hipcall-base-url", "https://sync:Zq7xW4K9pvR2@hipcall.example"])
+        #expect(hipcall.exitStatus == 64, "\(hipcall)")
+        #expect(hipcall.stderr.contains("--hipcall-base-url / HIPCALL_BASE_URL"), "\(hipcall)")
+        #expect(!hipcall.stderr.contains("Zq7xW4") && !hipcall.stdout.contains("Zq7xW4"), "\(hipcall)")
     }
 
     @Test("a second worker on a taken metrics port fails with one line naming --metrics-port / METRICS_PORT")
