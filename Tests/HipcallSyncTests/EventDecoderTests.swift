@@ -156,7 +156,7 @@ private func body(
         let atTheBound = try decode("2026-11-25T13:58:00Z")
         let past = try decode("2020-01-01T00:00:00Z")
         #expect(atTheBound.eventID == "e-1" && past.eventID == "e-1")
-        for future in ["2026-11-25T13:58:00.001Z", "2026-11-25T15:00:00+01:59", "9999-12-31T23:59:60Z"] {
+        for future in ["2026-11-25T13:58:00.001Z", "2026-11-25T16:00:00+01:59", "9999-12-31T23:59:60Z"] {
             do {
                 _ = try decode(future)
                 Issue.record("\(future) was accepted")
