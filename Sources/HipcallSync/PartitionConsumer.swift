@@ -210,6 +210,7 @@ extension SyncWorker {
                 group.addTask { try await self.consume(slot, on: connection, prefetch: prefetch, permits: permits, peers: peers) }
             }
             group.addTask { try await self.balance(slots, control: control, peers: peers, connection: connection) }
+            group.addTask { await self.returnPartitionsWhenPausedTooLong(slots) }
             group.addTask {
                 for try await heartbeat in presence {
                     if let sender = Self.sender(of: heartbeat) { peers.heard(sender) }
@@ -256,6 +257,8 @@ extension SyncWorker {
     ) async throws {
         while !Task.isShuttingDownGracefully {
             try Task.checkCancellation()
+            await waitWhilePausedTooLong()
+            if Task.isShuttingDownGracefully { return }
             let channel = try await connection.openChannel()
             try await channel.qos(prefetchCount: prefetch)
             let consumer = try await channel.consume(queue: slot.queue, bodyLimit: bodyLimit(for: slot.queue))

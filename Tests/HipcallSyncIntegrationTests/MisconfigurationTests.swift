@@ -52,6 +52,37 @@ import Testing
         }
     }
 
+    @Test("partitioned: a pause past the hold limit closes the partitions (deliveries back in their queues), dead-letters nothing, and resumes when the URL answers like Hipcall")
+    func partitionedPauseHoldLimit() async throws {
+        try await withSyncEnvironment(partitions: 2) { world in
+            let fixed = Flag()
+            try await withScriptedServer({ request in
+                guard fixed.isSet else { return .init(status: 302, headers: [("location", "https://example.com/login")]) }
+                return await forward(request, to: world.simulator.baseURL)
+            }) { proxy in
+                try world.startWorker(["--hipcall-base-url", proxy.baseURL, "--auth-probe-interval", "300ms", "--pause-hold-limit", "2s"])
+                for index in 0..<4 {
+                    try await world.publish("company.changed", SyncTestEnvironment.event(externalID: "PM-\(index)", data: #"{"name":"Paused \#(index)"}"#))
+                }
+                // Back in the partition queues (with the balancer's probes), and nobody consumes them.
+                #expect(try await world.waitUntil {
+                    var ready: UInt32 = 0
+                    for index in 0..<world.topology.partitions {
+                        let info = try await world.connection.openChannel().declareQueue(world.topology.partitionQueue(index), passive: true)
+                        guard info.consumerCount == 0 else { return false }
+                        ready += info.messageCount
+                    }
+                    return ready >= 4
+                })
+                #expect(try await world.depth(world.topology.deadLetterQueue) == 0)
+                #expect(world.records.companies.isEmpty)
+                fixed.set()
+                #expect(try await world.waitUntil(timeout: .seconds(60)) { world.records.companies.count == 4 })
+                #expect(try await world.depth(world.topology.deadLetterQueue) == 0)
+            }
+        }
+    }
+
     @Test("a base URL ending in /api/v3, as the guide writes it, syncs")
     func baseURLWithAPIPath() async throws {
         try await withSyncEnvironment { world in
