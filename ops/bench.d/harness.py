@@ -105,7 +105,8 @@ class Topology:
         for queue in list(queue_depths(self.prefix, journal=True)):
             rabbitmqctl("delete_queue", queue)
         for exchange in (self.prefix + ".events", self.prefix + ".synced", self.prefix + ".dead",
-                         self.prefix + ".partitions", self.prefix + ".unkeyed", self.prefix + ".presence"):
+                         self.prefix + ".partitions", self.prefix + ".unkeyed", self.prefix + ".presence",
+                         self.prefix + ".control"):
             rabbitmqctl(
                 "eval",
                 'rabbit_exchange:delete(rabbit_misc:r(<<"/">>, exchange, <<"%s">>), false, <<"bench">>).' % exchange)
