@@ -61,25 +61,26 @@ actor ReliablePublisher {
     ) async throws -> AMQPPublishOutcome {
         let connection = channel.connection
         let timeout = confirmTimeout
-        return try await withTaskCancellationHandler {
-            try await withThrowingTaskGroup(of: AMQPPublishOutcome?.self) { group in
-                group.addTask { try await publish() }
-                group.addTask {
-                    try? await Task.sleep(for: timeout)
-                    return nil
+        return try await withThrowingTaskGroup(of: AMQPPublishOutcome?.self) { group in
+            group.addTask { try await publish() }
+            group.addTask {
+                // Ends early, with nil all the same, when the caller is cancelled.
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            // The timer's nil drops the connection, after which the publish throws (and ends the loop).
+            for try await outcome in group {
+                if let outcome {
+                    group.cancelAll()
+                    return outcome
                 }
-                // The timer's nil drops the connection, after which the publish throws (and ends the loop).
-                for try await outcome in group {
-                    if let outcome {
-                        group.cancelAll()
-                        return outcome
-                    }
+                if Task.isCancelled {
+                    connection.abort(reason: "a publish waiting for its confirm was cancelled")
+                } else {
                     connection.abort(.confirmTimedOut, reason: "the broker did not confirm a publish within \(timeout)")
                 }
-                throw AMQPError(.confirmTimedOut, message: "the broker did not confirm a publish within \(timeout)")
             }
-        } onCancel: {
-            connection.abort(reason: "a publish waiting for its confirm was cancelled")
+            throw AMQPError(.confirmTimedOut, message: "the broker did not confirm a publish within \(timeout)")
         }
     }
 

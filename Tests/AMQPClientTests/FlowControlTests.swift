@@ -8,8 +8,10 @@ import Testing
 /// broker, so each test keeps it short and always restores the limit.
 @Suite("AMQP flow control", .serialized)
 struct FlowControlTests {
-    @Test("a publishing connection learns it is blocked (with the reason) and unblocked; the publish confirms after the alarm")
-    func blockedAndUnblocked() async throws {
+    @Test(
+        "a publishing connection learns it is blocked (with the reason) and unblocked; the publish confirms after the alarm",
+        arguments: [DiskAlarm.Kind.disk, .memory])
+    func blockedAndUnblocked(alarm: DiskAlarm.Kind) async throws {
         let queue = TestBroker.uniqueName("flow")
         let changes = FlowChanges()
         let connection = try await AMQPConnection.connect(TestBroker.configuration, onFlowChange: changes.record)
@@ -18,7 +20,7 @@ struct FlowControlTests {
         try await channel.enableConfirms()
         #expect(!connection.isBlocked)
 
-        let outcome = try await DiskAlarm.during {
+        let outcome = try await DiskAlarm.during(alarm) {
             try await withThrowingTaskGroup(of: AMQPPublishOutcome.self) { group in
                 group.addTask { try await channel.publish(exchange: "", routingKey: queue, body: Array("held".utf8)) }
                 #expect(try await eventually { connection.isBlocked })
@@ -30,6 +32,7 @@ struct FlowControlTests {
                 #expect(connection.closeReason == nil)
                 DiskAlarm.clear()
                 #expect(try await eventually { !connection.isBlocked })
+                #expect(connection.blockedReason == nil)
                 let outcome = try await group.next()!
                 return outcome
             }
@@ -142,20 +145,53 @@ final class FlowChanges: Sendable {
     }
 }
 
-/// A disk alarm on the test broker: the free-disk limit set far above the free space, restored to
-/// the broker's default (50 MB) afterwards whatever happens.
+/// A resource alarm on the test broker, restored to the broker's defaults afterwards whatever
+/// happens. Alarm windows are serialised across suites and test processes by a file lock, since the
+/// alarm is broker-wide and one test clearing it would end another's.
 enum DiskAlarm {
-    static let defaultLimit = "50MB"
+    /// Which limit raises the alarm.
+    enum Kind: Sendable, CustomStringConvertible {
+        /// The free-disk limit far above the free space.
+        case disk
+        /// The memory watermark below what the broker uses.
+        case memory
+
+        var description: String { self == .disk ? "disk" : "memory" }
+    }
 
     /// Raises the alarm, runs `body`, and clears the alarm (again) when `body` returns or throws.
-    static func during<T>(_ body: () async throws -> T) async throws -> T {
+    static func during<T>(_ kind: Kind = .disk, _ body: () async throws -> T) async throws -> T {
+        let lock = try await AlarmLock.acquire()
+        defer { AlarmLock.release(lock) }
         defer { clear() }
-        #expect(try TestBroker.rabbitmqctl("set_disk_free_limit", "1000000GB").status == 0)
+        switch kind {
+        case .disk: #expect(try TestBroker.rabbitmqctl("set_disk_free_limit", "1000000GB").status == 0)
+        case .memory: #expect(try TestBroker.rabbitmqctl("set_vm_memory_high_watermark", "absolute", "1MB").status == 0)
+        }
         return try await body()
     }
 
-    /// Restores the default limit, which clears the alarm at once.
+    /// Restores the default limits (disk 50 MB, memory 0.4), which clears the alarms at once.
     static func clear() {
-        _ = try? TestBroker.rabbitmqctl("set_disk_free_limit", defaultLimit)
+        _ = try? TestBroker.rabbitmqctl("set_disk_free_limit", "50MB")
+        _ = try? TestBroker.rabbitmqctl("set_vm_memory_high_watermark", "0.4")
+    }
+}
+
+/// An exclusive `flock` on a file every alarm-raising test takes (BrokerAlarmTests holds the same one).
+enum AlarmLock {
+    static let path = "/tmp/hipcall-sync-test-broker-alarm.lock"
+
+    /// Waits for the lock; returns the descriptor to hand to ``release(_:)``.
+    static func acquire() async throws -> Int32 {
+        let descriptor = open(path, O_CREAT | O_RDWR, 0o666)
+        guard descriptor >= 0 else { throw CocoaError(.fileNoSuchFile) }
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 { try await Task.sleep(for: .milliseconds(50)) }
+        return descriptor
+    }
+
+    /// Releases the lock (closing the descriptor drops it).
+    static func release(_ descriptor: Int32) {
+        close(descriptor)
     }
 }

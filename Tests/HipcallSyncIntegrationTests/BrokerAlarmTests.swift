@@ -18,6 +18,9 @@ struct BrokerAlarmTests {
     }
 
     private static func backlogDuringDiskAlarm(_ world: SyncTestEnvironment) async throws {
+        // The alarm is broker-wide: no other alarm test may raise or clear one meanwhile.
+        let lock = try await BrokerAlarm.lock()
+        defer { close(lock) }
         let worker = try world.startWorker(["--shutdown-grace", "3s", "--concurrency", "2"])
         try await world.publish("company.changed", SyncTestEnvironment.event(externalID: "A-0", data: #"{"name":"warm-up"}"#))
         #expect(try await world.waitUntil { world.records.companies.count == 1 })
@@ -37,11 +40,14 @@ struct BrokerAlarmTests {
         #expect(body.contains("broker"), "readyz said \(body)")
         #expect(await gauge(worker, "hipcall_sync_broker_blocked") == 1)
         let started = ContinuousClock.now
-        worker.terminate()
+        worker.process.terminate()
+        // Without bounds the worker waits forever for confirms from the blocked connection and for its
+        // close; a worker that hangs is killed, so the alarm on the shared broker stays short.
+        let exitedInTime = try await world.waitUntil(timeout: .seconds(3 + 5)) { !worker.process.isRunning }
         let exited = ContinuousClock.now - started
+        worker.kill()
         BrokerAlarm.clearDisk()
-        // Without bounds the worker waits forever for confirms from the blocked connection and for its close.
-        #expect(exited < .seconds(3 + 5), "SIGTERM took \(exited) with the broker blocking the worker")
+        #expect(exitedInTime, "SIGTERM took \(exited) with the broker blocking the worker")
 
         world.simulator.simulator.faults = SimulatorFaults()
         let successor = try world.startWorker()
@@ -66,6 +72,15 @@ enum BrokerAlarm {
     /// Restores the broker's default free-disk limit (50 MB), which clears the alarm at once.
     static func clearDisk() {
         _ = try? rabbitmqctl("set_disk_free_limit", "50MB")
+    }
+
+    /// Waits for the exclusive `flock` every alarm-raising test takes (FlowControlTests' `AlarmLock`);
+    /// closing the returned descriptor releases it.
+    static func lock() async throws -> Int32 {
+        let descriptor = open("/tmp/hipcall-sync-test-broker-alarm.lock", O_CREAT | O_RDWR, 0o666)
+        guard descriptor >= 0 else { throw CocoaError(.fileNoSuchFile) }
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 { try await Task.sleep(for: .milliseconds(50)) }
+        return descriptor
     }
 
     /// Runs `rabbitmqctl` against the test broker's node; returns its exit status.
