@@ -153,7 +153,8 @@ public struct AMQPConfiguration: Sendable, Equatable, CustomStringConvertible {
 
     private mutating func parseQuery(_ query: Substring) throws(AMQPError) {
         for pair in query.split(separator: "&") where !pair.isEmpty {
-            let pieces = pair.split(separator: "=", maxSplits: 1)
+            // Empty pieces kept: "=" alone (trapped on pieces[0]) and "=5" name the empty option.
+            let pieces = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = String(pieces[0])
             let value = try Self.decode(pieces.count > 1 ? pieces[1] : "", part: key)
             let shown = value.count > 40 ? value.prefix(40) + "…" : Substring(value)
