@@ -10,7 +10,8 @@ import NIOCore
 /// any 2xx): adding a phone or email answers 201 with the record, removing one 200 with the
 /// record; unknown body fields are ignored; a 401 carries no `x-ratelimit-*` headers (no
 /// known token), nor does any answer when the limit is 0 (off); a stalled request is
-/// answered 504 after `stallSeconds` and, like an injected 5xx, changes nothing.
+/// answered 504 after `stallSeconds` and, like an injected 5xx, changes nothing. A path outside
+/// `/api/v3` and `/_sim/` answers an HTML 404, as a web application's host does.
 public final class HipcallSimulator: Sendable {
     /// The configuration it was started with (faults and rate limit may since have changed).
     public let configuration: SimulatorConfiguration

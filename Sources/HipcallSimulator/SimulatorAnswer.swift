@@ -7,8 +7,9 @@ struct SimulatorAnswer: Sendable {
     var status: HTTPResponse.Status
     var body: String
     var rateLimit: RateLimitState?
+    var contentType = Self.jsonContentType
 
-    static let contentType = "application/json; charset=utf-8"
+    static let jsonContentType = "application/json; charset=utf-8"
     static let limitName = HTTPField.Name("x-ratelimit-limit")!
     static let remainingName = HTTPField.Name("x-ratelimit-remaining")!
     static let resetName = HTTPField.Name("x-ratelimit-reset")!
@@ -29,6 +30,11 @@ struct SimulatorAnswer: Sendable {
     static let notAuthorized = detail(.unauthorized, "Not authorized. The API token is invalid or expired.")
     /// 429 once the token's budget is spent.
     static let tooManyRequests = detail(.tooManyRequests, "Too many requests. Please try again later.")
+    /// 404 for a path outside `/api/v3` and `/_sim/`: the host serves a web application there, so
+    /// a base URL with a wrong path gets an HTML page, as from Hipcall's own host.
+    static let webPageNotFound = SimulatorAnswer(
+        status: .notFound, body: "<!DOCTYPE html><html><head><title>Not Found</title></head><body><h1>Page not found</h1></body></html>",
+        contentType: "text/html; charset=utf-8")
     /// 400 for a body that is not a JSON object.
     static let badRequest = detail(.badRequest, "Bad Request")
 
@@ -64,7 +70,7 @@ struct SimulatorAnswer: Sendable {
     var response: Response {
         var headers = HTTPFields()
         headers.reserveCapacity(5)
-        headers[.contentType] = Self.contentType
+        headers[.contentType] = contentType
         if let rateLimit {
             headers[Self.limitName] = String(rateLimit.limit)
             headers[Self.remainingName] = String(rateLimit.remaining)

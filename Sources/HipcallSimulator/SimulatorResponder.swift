@@ -21,6 +21,6 @@ struct SimulatorResponder: HTTPResponder {
         if segments.count >= 2 && segments[1] == "_sim" {
             return await introspection.answer(request, segments: segments[2...]).response
         }
-        return SimulatorAnswer.notFound.response
+        return SimulatorAnswer.webPageNotFound.response
     }
 }

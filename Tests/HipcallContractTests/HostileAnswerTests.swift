@@ -146,6 +146,19 @@ import Testing
         #expect(seen.value?.id == 7)
     }
 
+    @Test(.enabled(if: Target.isSimulator, "points the client at a path of the simulator's host"))
+    func aBaseURLWithAWrongPathIsAMisconfigurationOnTheSimulatorToo() async throws {
+        try await Harness.with { h in
+            let wrong = HipcallClient(configuration: HipcallConfiguration(baseURL: h.client.configuration.baseURL + "/hipcall", token: h.token))
+            let lookup = try await expectHipcallError { try await wrong.record(.companies, externalID: "e-1") }
+            let create = try await expectHipcallError { try await wrong.create(.companies, fields: ["name": "Acme"]) }
+            try? await wrong.shutdown()
+            #expect(lookup.failureClass == .misconfigured, "a web page's 404 is not the create signal")
+            #expect(create.failureClass == .misconfigured)
+            #expect(create.transport == .notJSON(contentType: "text/html; charset=utf-8"))
+        }
+    }
+
     @Test func theTokenNeverAppearsInAnError() async throws {
         let error = try await withServer({ request in
             .init(status: 404, body: "echo " + (request.header("authorization") ?? ""))
