@@ -41,6 +41,17 @@ public struct HipcallConfiguration: Sendable, CustomStringConvertible, CustomDeb
         return base + "/api/v3"
     }
 
+    /// `apiRoot` without any `user:password@` part, for logs and errors.
+    public var displayedAPIRoot: String { Self.withoutUserInfo(apiRoot) }
+
+    /// `url` without the `user:password@` between the scheme and the host, if it has one.
+    static func withoutUserInfo(_ url: String) -> String {
+        guard let scheme = url.range(of: "://") else { return url }
+        let authorityEnd = url[scheme.upperBound...].firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? url.endIndex
+        guard let at = url[scheme.upperBound..<authorityEnd].lastIndex(of: "@") else { return url }
+        return String(url[..<scheme.upperBound]) + "<redacted>@" + url[url.index(after: at)...]
+    }
+
     /// A configuration whose token comes from `HIPCALL_TOKEN`, or else from the file named by
     /// `HIPCALL_TOKEN_FILE` (surrounding whitespace and the trailing newline trimmed).
     public static func fromEnvironment(
@@ -70,7 +81,7 @@ public struct HipcallConfiguration: Sendable, CustomStringConvertible, CustomDeb
 
     /// The configuration with the token shown only as `<redacted>`.
     public var description: String {
-        "HipcallConfiguration(baseURL: \(baseURL), token: <redacted>, connectTimeout: \(connectTimeout), "
+        "HipcallConfiguration(baseURL: \(Self.withoutUserInfo(baseURL)), token: <redacted>, connectTimeout: \(connectTimeout), "
             + "requestTimeout: \(requestTimeout), poolSize: \(poolSize), maxResponseBytes: \(maxResponseBytes))"
     }
 

@@ -46,7 +46,7 @@ struct HipcallCaller: Sendable {
                     await limiter.hold(until: retryAfter)
                 }
                 if acceptAsNil(error) { return nil }
-                throw Self.failure(from: error, apiRoot: client.apiRoot)
+                throw Self.failure(from: error, apiRoot: client.configuration.displayedAPIRoot)
             } catch {
                 if Task.isCancelled || error is CancellationError { throw .cancelled }
                 metrics.apiCall(route: route, status: 0)

@@ -41,7 +41,7 @@ struct PauseProber: Sendable {
     func checkAtStart() async {
         switch await check() {
         case .healthy:
-            logger.info("Hipcall answers", metadata: ["api": "\(caller.client.apiRoot)"])
+            logger.info("Hipcall answers", metadata: ["api": "\(caller.client.configuration.displayedAPIRoot)"])
         case .pause(let reason):
             pause(reason)
         case .unavailable(let failure):
@@ -59,7 +59,7 @@ struct PauseProber: Sendable {
         published(reason, paused: true)
         logger.error(
             "consumption paused: \(reason.explanation)",
-            metadata: ["reason": "\(reason.label)", "hipcall_base_url": "\(caller.client.configuration.baseURL)"])
+            metadata: ["reason": "\(reason.label)", "api_root": "\(caller.client.configuration.displayedAPIRoot)"])
     }
 
     /// Runs until cancelled: whenever the gate closes, probes every `interval` (reloading a rotated

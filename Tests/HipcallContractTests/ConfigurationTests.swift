@@ -23,4 +23,16 @@ import Testing
             try HipcallConfiguration.loadToken(environment: ["HIPCALL_TOKEN_FILE": "/nonexistent/token"])
         }
     }
+
+    @Test(arguments: ["https://use.hipcall.com", "https://use.hipcall.com/", "https://use.hipcall.com/api/v3", "https://use.hipcall.com/api/v3/", " https://use.hipcall.com/API/v3// "])
+    func theAPIRootIsTheSameWithOrWithoutTheAPIPath(_ baseURL: String) {
+        #expect(HipcallConfiguration(baseURL: baseURL, token: "t").apiRoot == "https://use.hipcall.com/api/v3")
+    }
+
+    @Test func aPasswordInTheBaseURLIsNeverShown() {
+        let configuration = HipcallConfiguration(baseURL: "https://ops:s3cr3t-pw@proxy.example.com/hipcall", token: "t")
+        #expect(configuration.displayedAPIRoot == "https://<redacted>@proxy.example.com/hipcall/api/v3")
+        #expect(!configuration.description.contains("s3cr3t-pw"))
+        #expect(configuration.apiRoot.contains("s3cr3t-pw"), "requests still use it")
+    }
 }

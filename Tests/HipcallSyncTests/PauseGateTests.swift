@@ -1,3 +1,5 @@
+import Hipcall
+import Logging
 import Testing
 @testable import HipcallSync
 
@@ -69,5 +71,37 @@ import Testing
     /// Waits until `count` deliveries wait at the gate (they register synchronously once scheduled).
     private static func untilHeld(_ gate: PauseGate, count: Int) async {
         while gate.heldCount < count { await Task.yield() }
+    }
+}
+
+/// The prober that reopens the gate.
+@Suite struct PauseProberTests {
+    @Test func aCancelledProberNeverOpensTheGate() async throws {
+        // Nothing listens on port 9 (discard): every probe fails, and the prober is then cancelled.
+        let client = HipcallClient(configuration: HipcallConfiguration(baseURL: "http://127.0.0.1:9", token: "t"))
+        let gate = PauseGate()
+        let prober = PauseProber(
+            caller: HipcallCaller(client: client, limiter: RateLimiter(), metrics: WorkerMetrics()), gate: gate,
+            interval: .milliseconds(10), metrics: WorkerMetrics(), logger: Logger(label: "test"))
+        _ = gate.close(.auth(status: 401))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await prober.run() }
+            try? await Task.sleep(for: .milliseconds(100))
+            group.cancelAll()
+        }
+        #expect(gate.isClosed, "only an answer from Hipcall opens the gate")
+        try await client.shutdown()
+    }
+
+    @Test func aCheckOfAnUnreachableAPIIsUnavailableNotAPause() async throws {
+        let client = HipcallClient(configuration: HipcallConfiguration(baseURL: "http://127.0.0.1:9", token: "t"))
+        let prober = PauseProber(
+            caller: HipcallCaller(client: client, limiter: RateLimiter(), metrics: WorkerMetrics()), gate: PauseGate(),
+            interval: .seconds(1), metrics: WorkerMetrics(), logger: Logger(label: "test"))
+        guard case .unavailable = await prober.check() else {
+            Issue.record("a refused connection says nothing about the setup")
+            return
+        }
+        try await client.shutdown()
     }
 }
