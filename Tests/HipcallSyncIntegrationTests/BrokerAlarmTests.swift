@@ -4,7 +4,8 @@ import Foundation
 import FoundationNetworking
 #endif
 import HipcallSimulator
-import HipcallSync
+@testable import HipcallSync
+import Logging
 import Testing
 
 /// A RabbitMQ resource alarm against worker processes: the broker blocks the worker's publishing
@@ -15,6 +16,51 @@ struct BrokerAlarmTests {
     @Test("a disk alarm during a backlog: /readyz 503 and the gauge while blocked, SIGTERM within grace + 5 s, and every event syncs after the alarm")
     func diskAlarmDuringBacklog() async throws {
         try await withSyncEnvironment { world in try await Self.backlogDuringDiskAlarm(world) }
+    }
+
+    @Test("a confirm that does not come within the publisher's bound drops its connection and throws; the next publish reconnects")
+    func confirmTimeout() async throws {
+        let lock = try await BrokerAlarm.lock()
+        defer { close(lock) }
+        let configuration = try AMQPConfiguration(url: SyncTestEnvironment.amqpURL)
+        let queue = "test.\(UUID().uuidString.prefix(8).lowercased()).confirm-timeout"
+        let admin = try await AMQPConnection.connect(configuration)
+        try await admin.openChannel().declareQueue(queue, durable: false)
+        let flow = BrokerFlow(metrics: WorkerMetrics())
+        let publisher = ReliablePublisher(
+            configuration: configuration, logger: Logger(label: "test"), flow: flow, confirmTimeout: .seconds(1))
+        #expect(try await publisher.publish(exchange: "", routingKey: queue, body: [1], properties: AMQPProperties()) == .confirmed)
+
+        #expect(try BrokerAlarm.raiseDisk() == 0)
+        defer { BrokerAlarm.clearDisk() }
+        let started = ContinuousClock.now
+        // Should the bound not hold, the alarm is cleared after 10 s anyway: the publish then confirms
+        // (and the test fails) instead of hanging with the shared broker alarmed.
+        let failure: AMQPError? = await withTaskGroup(of: AMQPError?.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: .seconds(10))
+                BrokerAlarm.clearDisk()
+                return nil
+            }
+            var failure: AMQPError?
+            do {
+                _ = try await publisher.publish(exchange: "", routingKey: queue, body: [2], properties: AMQPProperties())
+            } catch {
+                failure = error as? AMQPError
+            }
+            group.cancelAll()
+            return failure
+        }
+        #expect(failure?.kind == .confirmTimedOut, "\(failure.map { "\($0)" } ?? "the publish returned")")
+        #expect(ContinuousClock.now - started < .seconds(5))
+        // The dropped connection no longer counts as blocked.
+        #expect(flow.blockedReason == nil)
+        BrokerAlarm.clearDisk()
+
+        #expect(try await publisher.publish(exchange: "", routingKey: queue, body: [3], properties: AMQPProperties()) == .confirmed)
+        await publisher.close()
+        _ = try? await admin.openChannel().deleteQueue(queue)
+        await admin.close()
     }
 
     private static func backlogDuringDiskAlarm(_ world: SyncTestEnvironment) async throws {
