@@ -15,7 +15,10 @@ struct WorkerCommand: AsyncParsableCommand {
         abstract: "Consume CRM events from RabbitMQ and upsert them into Hipcall.",
         discussion: """
             Every option falls back to the environment variable named in its help, then to its default. \
-            The token comes from $HIPCALL_TOKEN or the file named by $HIPCALL_TOKEN_FILE and is never logged.
+            The token comes from $HIPCALL_TOKEN or the file named by $HIPCALL_TOKEN_FILE and is never logged. \
+            Every setting is range-checked before anything connects: a bad value, or a metrics port that \
+            cannot be listened on (another worker on this host has it), exits with status 64 and names the \
+            flag and its variable.
             """)
 
     @OptionGroup var broker: BrokerOptions
