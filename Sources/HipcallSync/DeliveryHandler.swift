@@ -53,6 +53,8 @@ struct DeliveryHandler: Sendable {
             // Its company's event may be here too, not applied yet: let it go first.
             await coalescer.waitUntilSettled(company)
         }
+        // Set once this event paused the worker as misconfigured and the gate opened again since.
+        var misconfiguredBefore = false
         while true {
             guard await pauses.gate.pass() == .open else {
                 // A long pause (or a cancelled wait) gives the delivery back as it is: no attempt spent.
@@ -86,6 +88,17 @@ struct DeliveryHandler: Sendable {
                 try? delivery.nack(requeue: true)
                 return
             case .failed(let failure, _) where failure.pauseReason != nil, .coalesced(_, let failure?) where failure.pauseReason != nil:
+                if case .misconfigured(let reason, let status) = failure {
+                    if misconfiguredBefore {
+                        // The API answered the probe properly, yet this event's request fails the same way:
+                        // something on the way refuses this request only. Retried, then dead-lettered.
+                        await settleFailure(
+                            delivery, routingKey: routingKey, event: event, failure: .transient(reason: reason, status: status),
+                            partition: partition, started: started)
+                        return
+                    }
+                    misconfiguredBefore = true
+                }
                 pause(for: failure)
             case .failed(let failure, _), .coalesced(_, let failure?):
                 await settleFailure(

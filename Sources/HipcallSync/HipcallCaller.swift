@@ -20,6 +20,7 @@ struct HipcallCaller: Sendable {
         _ call: @Sendable (HipcallClient) async throws -> HipcallResponse<Value>
     ) async throws(SyncFailure) -> Value? {
         var rateLimited = 0
+        let started = ContinuousClock.now
         while true {
             do {
                 try await limiter.waitForPermit()
@@ -38,7 +39,8 @@ struct HipcallCaller: Sendable {
                 if error.isRateLimited {
                     await limiter.penalize(
                         until: error.retryAfter ?? error.rateLimit?.reset ?? Int64(Date.now.timeIntervalSince1970) + 1)
-                    if rateLimited < maxRateLimitedRetries {
+                    // However the headers read, one call waits out 429s for at most about the limiter's bound.
+                    if rateLimited < maxRateLimitedRetries, ContinuousClock.now - started < limiter.maxWait {
                         rateLimited += 1
                         continue
                     }

@@ -83,6 +83,30 @@ import Testing
         }
     }
 
+    @Test("an event whose own request keeps failing like a misconfiguration while the API answers the probe is retried and dead-lettered, not paused on forever")
+    func oneRequestRefusedOnTheWay() async throws {
+        try await withSyncEnvironment { world in
+            try await withScriptedServer({ request in
+                if request.method == "POST", String(decoding: request.body, as: UTF8.self).contains("BLOCKED") {
+                    return .init(status: 404, headers: [("content-type", "text/html")], body: "<h1>Blocked by a proxy rule</h1>")
+                }
+                return await forward(request, to: world.simulator.baseURL)
+            }) { proxy in
+                let worker = try world.startWorker([
+                    "--hipcall-base-url", proxy.baseURL, "--auth-probe-interval", "300ms", "--max-attempts", "2",
+                ])
+                try await world.publish("company.changed", SyncTestEnvironment.event(externalID: "BLOCKED", data: #"{"name":"Blocked"}"#))
+                try await world.publish("company.changed", SyncTestEnvironment.event(externalID: "FINE", data: #"{"name":"Fine"}"#))
+                #expect(try await world.waitUntil { try await world.depth(world.topology.deadLetterQueue) == 1 })
+                let letter = try #require(try await world.takeDeadLetters().first)
+                #expect(letter.headers[SyncHeaders.errorClass]?.stringValue == "transient")
+                #expect(letter.headers[SyncHeaders.error]?.stringValue?.contains("not JSON") == true)
+                #expect(world.records.companies.map(\.externalID) == ["FINE"])
+                #expect(try await world.waitUntil { await readiness(worker).status == 200 })
+            }
+        }
+    }
+
     @Test("a base URL ending in /api/v3, as the guide writes it, syncs")
     func baseURLWithAPIPath() async throws {
         try await withSyncEnvironment { world in
