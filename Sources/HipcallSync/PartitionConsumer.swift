@@ -210,7 +210,8 @@ extension SyncWorker {
                 group.addTask { try await self.consume(slot, on: connection, prefetch: prefetch, permits: permits, peers: peers) }
             }
             group.addTask { try await self.balance(slots, control: control, peers: peers, connection: connection) }
-            group.addTask { await self.returnPartitionsWhenPausedTooLong(slots) }
+            // Ends with shutdown: the group waits for every child, so a watcher left waiting for a pause would keep SIGTERM from returning.
+            group.addTask { await cancelWhenGracefulShutdown { await self.returnPartitionsWhenPausedTooLong(slots) } }
             group.addTask {
                 for try await heartbeat in presence {
                     if let sender = Self.sender(of: heartbeat) { peers.heard(sender) }
