@@ -60,7 +60,9 @@ import Testing
                 guard fixed.isSet else { return .init(status: 302, headers: [("location", "https://example.com/login")]) }
                 return await forward(request, to: world.simulator.baseURL)
             }) { proxy in
-                try world.startWorker(["--hipcall-base-url", proxy.baseURL, "--auth-probe-interval", "300ms", "--pause-hold-limit", "2s"])
+                let worker = try world.startWorker([
+                    "--hipcall-base-url", proxy.baseURL, "--auth-probe-interval", "300ms", "--pause-hold-limit", "2s",
+                ])
                 for index in 0..<4 {
                     try await world.publish("company.changed", SyncTestEnvironment.event(externalID: "PM-\(index)", data: #"{"name":"Paused \#(index)"}"#))
                 }
@@ -79,6 +81,7 @@ import Testing
                 fixed.set()
                 #expect(try await world.waitUntil(timeout: .seconds(60)) { world.records.companies.count == 4 })
                 #expect(try await world.depth(world.topology.deadLetterQueue) == 0)
+                #expect(worker.terminate() == 0, "SIGTERM ends the partitioned session")
             }
         }
     }
