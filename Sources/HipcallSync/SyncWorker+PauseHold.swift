@@ -8,12 +8,8 @@ extension SyncWorker {
     /// partition channel (the broker requeues their unacked deliveries, in order, and the next consumer
     /// of each single-active-consumer queue takes over), releases the handlers held at the gate, and
     /// waits until the gate opens. The consumer loops wait in ``waitWhilePausedTooLong()`` meanwhile.
-    /// Ends when graceful shutdown begins (the session waits for every child) or on cancellation.
+    /// Ends only on cancellation: the session runs it under `cancelWhenGracefulShutdown`.
     func returnPartitionsWhenPausedTooLong(_ slots: [PartitionSlot]) async {
-        _ = await cancelWhenGracefulShutdown { await self.returningPartitions(slots) }
-    }
-
-    private func returningPartitions(_ slots: [PartitionSlot]) async {
         let limit = configuration.pauseHoldLimit
         while let pause = await pauseGate.outlasting(limit) {
             logger.warning(
