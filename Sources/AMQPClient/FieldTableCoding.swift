@@ -1,8 +1,17 @@
 import CRabbitMQ
 
 extension AMQPFieldValue {
-    /// Copies a librabbitmq field value into Swift.
-    init(copying value: amqp_field_value_t) {
+    /// The deepest nesting of tables and arrays copied (RabbitMQ's own `x-death` uses 3); a value
+    /// nested deeper becomes `.void`. A header nested thousands deep (a frame holds ~18,000 levels)
+    /// would otherwise overflow the connection thread's stack in this recursion.
+    static let maxCopiedDepth = 32
+
+    /// Copies a librabbitmq field value into Swift; `depth` counts the tables and arrays around it.
+    init(copying value: amqp_field_value_t, depth: Int = 0) {
+        if value.kind == UInt8(ascii: "F") || value.kind == UInt8(ascii: "A"), depth >= Self.maxCopiedDepth {
+            self = .void
+            return
+        }
         switch value.kind {
         case UInt8(ascii: "t"): self = .bool(value.value.boolean != 0)
         case UInt8(ascii: "b"): self = .int(Int64(value.value.i8))
@@ -21,13 +30,13 @@ extension AMQPFieldValue {
         case UInt8(ascii: "S"): self = .string(String(amqpBytes: value.value.bytes))
         case UInt8(ascii: "x"): self = .bytes([UInt8](amqpBytes: value.value.bytes))
         case UInt8(ascii: "T"): self = .timestamp(value.value.u64)
-        case UInt8(ascii: "F"): self = .table(AMQPTable(copying: value.value.table))
+        case UInt8(ascii: "F"): self = .table(AMQPTable(copying: value.value.table, depth: depth + 1))
         case UInt8(ascii: "A"):
             let array = value.value.array
             var elements: [AMQPFieldValue] = []
             elements.reserveCapacity(Int(array.num_entries))
             for index in 0..<Int(array.num_entries) {
-                elements.append(AMQPFieldValue(copying: array.entries[index]))
+                elements.append(AMQPFieldValue(copying: array.entries[index], depth: depth + 1))
             }
             self = .array(elements)
         default: self = .void
@@ -42,12 +51,12 @@ private func pow10(_ exponent: Int) -> Double {
 }
 
 extension Dictionary where Key == String, Value == AMQPFieldValue {
-    /// Copies a librabbitmq table into Swift.
-    package init(copying table: amqp_table_t) {
+    /// Copies a librabbitmq table into Swift; `depth` counts the tables and arrays around it.
+    package init(copying table: amqp_table_t, depth: Int = 0) {
         self.init(minimumCapacity: Int(table.num_entries))
         for index in 0..<Int(table.num_entries) {
             let entry = table.entries[index]
-            self[String(amqpBytes: entry.key)] = AMQPFieldValue(copying: entry.value)
+            self[String(amqpBytes: entry.key)] = AMQPFieldValue(copying: entry.value, depth: depth)
         }
     }
 }
