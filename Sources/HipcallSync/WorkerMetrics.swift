@@ -9,16 +9,16 @@ public struct WorkerMetrics: Sendable {
         Counter(label: "hipcall_sync_events_total", dimensions: [("outcome", outcome), ("resource", resource)]).increment()
     }
 
-    /// Counts one delivery refused at its content header for a body over the event size limit
-    /// (also counted as an event with outcome `dead_lettered`).
-    func bodyRefused(resource: String) {
-        Counter(label: "hipcall_sync_bodies_refused_total", dimensions: [("resource", resource)]).increment()
-    }
-
     /// Counts a header (or property) value the worker did not use, by header name (never a value) and
     /// why: wrong_type, out_of_range, too_long, not_utf8, unparsable, untrusted, disagrees_with_body.
     func headerIgnored(_ header: String, reason: String) {
         Counter(label: "hipcall_sync_header_ignored_total", dimensions: [("header", header), ("reason", reason)]).increment()
+    }
+
+    /// Counts one delivery refused at its content header for a body over the event size limit
+    /// (also counted as an event with outcome `dead_lettered`).
+    func bodyRefused(resource: String) {
+        Counter(label: "hipcall_sync_bodies_refused_total", dimensions: [("resource", resource)]).increment()
     }
 
     /// Counts one Hipcall API call by route and HTTP status (0 for a transport error).
@@ -60,6 +60,11 @@ public struct WorkerMetrics: Sendable {
         Gauge(label: "hipcall_sync_auth_paused").record(paused ? 1 : 0)
     }
 
+    /// 1 while `HIPCALL_BASE_URL` is not Hipcall's API root and consumption is paused.
+    func misconfigured(_ paused: Bool) {
+        Gauge(label: "hipcall_sync_misconfigured").record(paused ? 1 : 0)
+    }
+
     /// 1 while RabbitMQ blocks one of the worker's connections (a memory or disk alarm), 0 otherwise.
     func brokerBlocked(_ blocked: Bool) {
         Gauge(label: "hipcall_sync_broker_blocked").record(blocked ? 1 : 0)
@@ -75,7 +80,3 @@ public struct WorkerMetrics: Sendable {
         Gauge(label: "hipcall_sync_partition_workers").record(count)
     }
 }
-    /// 1 while `HIPCALL_BASE_URL` is not Hipcall's API root and consumption is paused.
-    func misconfigured(_ paused: Bool) {
-        Gauge(label: "hipcall_sync_misconfigured").record(paused ? 1 : 0)
-    }
