@@ -24,7 +24,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var broker: BrokerOptions
     @OptionGroup var topology: TopologyOptions
 
-    @Option(help: "Hipcall base URL, without /api/v3 [$HIPCALL_BASE_URL, default http://127.0.0.1:8080].")
+    @Option(help: "Hipcall host for your region, with or without the guide's /api/v3 (https://use.hipcall.com) [$HIPCALL_BASE_URL, default http://127.0.0.1:8080].")
     var hipcallBaseURL: String?
 
     @Option(help: "Upserts talking to Hipcall at once [$WORKER_CONCURRENCY, default 32].")
