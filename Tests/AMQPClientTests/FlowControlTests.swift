@@ -6,7 +6,7 @@ import Testing
 /// RabbitMQ's flow control against the real broker: a disk alarm (`set_disk_free_limit` above the
 /// free space) blocks every connection that publishes. The alarm is shared by everyone using the
 /// broker, so each test keeps it short and always restores the limit.
-@Suite("AMQP flow control", .serialized)
+@Suite("AMQP flow control", .serialized, .timeLimit(.minutes(3)))
 struct FlowControlTests {
     @Test(
         "a publishing connection learns it is blocked (with the reason) and unblocked; the publish confirms after the alarm",
@@ -25,7 +25,8 @@ struct FlowControlTests {
                 group.addTask { try await channel.publish(exchange: "", routingKey: queue, body: Array("held".utf8)) }
                 #expect(try await eventually { connection.isBlocked })
                 #expect(connection.blockedReason?.isEmpty == false)
-                #expect(changes.values.count == 1)
+                // The callback runs after the state change is visible: wait for it rather than race it.
+                #expect(try await eventually { changes.values.count == 1 })
                 #expect(changes.values.first??.isEmpty == false)
                 // Blocked, not dead: the confirm waits for the alarm to clear.
                 try await Task.sleep(for: .milliseconds(300))
@@ -171,10 +172,16 @@ enum DiskAlarm {
         return try await body()
     }
 
-    /// Restores the default limits (disk 50 MB, memory 0.4), which clears the alarms at once.
+    /// Restores the default limits (disk 50 MB, memory 0.4), which clears the alarms at once. Each
+    /// command is repeated until rabbitmqctl reports success (a few tries): an alarm left raised
+    /// would block every other test that publishes.
     static func clear() {
-        _ = try? TestBroker.rabbitmqctl("set_disk_free_limit", "50MB")
-        _ = try? TestBroker.rabbitmqctl("set_vm_memory_high_watermark", "0.4")
+        for arguments in [["set_disk_free_limit", "50MB"], ["set_vm_memory_high_watermark", "0.4"]] {
+            for _ in 0..<5 {
+                if let result = try? TestBroker.rabbitmqctl(arguments), result.status == 0 { break }
+                usleep(200_000)
+            }
+        }
     }
 }
 

@@ -23,6 +23,11 @@ enum TestBroker {
 
     /// Runs `rabbitmqctl` against the test broker's node; returns its exit status and output.
     static func rabbitmqctl(_ arguments: String...) throws -> (status: Int32, output: String) {
+        try rabbitmqctl(arguments)
+    }
+
+    /// Runs `rabbitmqctl -q` with `arguments` against the test broker.
+    static func rabbitmqctl(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/rabbitmqctl")
         process.arguments = ["-q"] + arguments

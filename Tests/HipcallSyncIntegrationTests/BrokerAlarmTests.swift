@@ -11,7 +11,7 @@ import Testing
 /// A RabbitMQ resource alarm against worker processes: the broker blocks the worker's publishing
 /// connection mid-backlog. The alarm is the shared test broker's, so it is kept short and the
 /// limit is always restored.
-@Suite("Worker: broker resource alarms", .serialized)
+@Suite("Worker: broker resource alarms", .serialized, .timeLimit(.minutes(3)))
 struct BrokerAlarmTests {
     @Test("a disk alarm during a backlog: /readyz 503 and the gauge while blocked, SIGTERM within grace + 5 s, and every event syncs after the alarm")
     func diskAlarmDuringBacklog() async throws {
