@@ -16,7 +16,7 @@ import Testing
                     event: SyncEvent(
                         resource: .companies, eventID: "e-\(index)", occurredAt: Date(timeIntervalSince1970: 1_795_611_480 + Double(index) / 7),
                         externalID: "ERP-\(index)", data: [:]),
-                    hipcallID: Int64(index))
+                    hipcallID: Int64(index + 1))  // Hipcall ids are positive: the reader drops any other
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for entry in entries { group.addTask { try await appender.append(entry) } }
