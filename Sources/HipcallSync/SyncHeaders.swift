@@ -29,10 +29,4 @@ public enum SyncHeaders {
         if let code = failure.status { headers[status] = String(code) }
         return headers
     }
-
-    /// The attempts already made, read from an `x-hipcall-attempts` value; 0 when absent or unreadable.
-    public static func attempts(fromHeader value: String?) -> Int {
-        guard let value, let count = Int(value.trimmingCharacters(in: .whitespaces)), count > 0 else { return 0 }
-        return count
-    }
 }

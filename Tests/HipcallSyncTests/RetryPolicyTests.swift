@@ -25,13 +25,6 @@ import Testing
         #expect(policy.decide(attempts: 1, failure: .auth(status: 401)) == .retry(delay: .seconds(1), queueIndex: 0))
     }
 
-    @Test func attemptsHeaderParsing() {
-        #expect(SyncHeaders.attempts(fromHeader: nil) == 0)
-        #expect(SyncHeaders.attempts(fromHeader: "3") == 3)
-        #expect(SyncHeaders.attempts(fromHeader: "x") == 0)
-        #expect(SyncHeaders.attempts(fromHeader: "-2") == 0)
-    }
-
     @Test func failureHeadersCarryClassMessageStatusAttemptsAndTimes() {
         let first = Date(timeIntervalSince1970: 1_795_611_480)
         let headers = SyncHeaders.failureHeaders(for: transient, attempts: 3, firstFailedAt: first, lastFailedAt: first + 60)
