@@ -187,11 +187,14 @@ public final class SyncWorker: Service, Sendable {
                 let limit = self.configuration.pauseHoldLimit
                 guard let pause = await self.pauseGate.outlasting(limit) else { return .watcher }
                 pausedTooLong.set()
+                // Cancel first: deliveries returned while the subscription is live come straight back
+                // (each redelivery spending the quorum queue's delivery limit), as the partitioned path
+                // avoids by closing its channels before it returns the held deliveries.
+                try? await consumer.cancel()
                 let held = self.pauseGate.returnHeld(pause: pause.number)
                 self.logger.warning(
                     "paused for longer than the hold limit; returned the held deliveries to the queue and stopped consuming until Hipcall answers properly",
                     metadata: ["held": "\(held)", "limit": "\(limit)", "reason": "\(pause.reason.label)"])
-                try? await consumer.cancel()
                 return .watcher
             }
             var running = 0
