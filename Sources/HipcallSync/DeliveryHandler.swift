@@ -42,7 +42,7 @@ struct DeliveryHandler: Sendable {
             event = try decoder.decode(routingKey: routingKey, body: delivery.body).withoutData
         } catch {
             await settleFailure(
-                delivery, routingKey: routingKey, event: nil, failure: .invalidEvent(error), partition: partition, started: started)
+                delivery, headers: headers, event: nil, failure: .invalidEvent(error), partition: partition, started: started)
             return
         }
         if let mismatch = headers.keyMismatch(for: event) {
@@ -71,16 +71,16 @@ struct DeliveryHandler: Sendable {
                 guard let result = box.result else { return }
                 await record(result, of: event)
                 await announce(result, of: event)
-                settleSuccess(delivery, event: event, outcome: result.action.rawValue, hipcallID: result.hipcallID, started: started)
+                settleSuccess(delivery, headers: headers, event: event, outcome: result.action.rawValue, hipcallID: result.hipcallID, started: started)
                 if !superseded.isEmpty {
                     logger.debug("coalesced events", metadata: ["event_id": "\(event.eventID)", "superseded": "\(superseded)"])
                 }
                 return
             case .stale:
-                settleSuccess(delivery, event: event, outcome: "stale", hipcallID: nil, started: started)
+                settleSuccess(delivery, headers: headers, event: event, outcome: "stale", hipcallID: nil, started: started)
                 return
             case .coalesced(_, nil):
-                settleSuccess(delivery, event: event, outcome: "coalesced", hipcallID: nil, started: started)
+                settleSuccess(delivery, headers: headers, event: event, outcome: "coalesced", hipcallID: nil, started: started)
                 return
             case .failed(.cancelled, _), .coalesced(_, .cancelled):
                 // Shutdown, a lost channel or an expired grace period: not Hipcall's failure. Back to
@@ -93,7 +93,7 @@ struct DeliveryHandler: Sendable {
                         // The API answered the probe properly, yet this event's request fails the same way:
                         // something on the way refuses this request only. Retried, then dead-lettered.
                         await settleFailure(
-                            delivery, routingKey: routingKey, event: event, failure: .transient(reason: reason, status: status),
+                            delivery, headers: headers, event: event, failure: .transient(reason: reason, status: status),
                             partition: partition, started: started)
                         return
                     }
@@ -102,7 +102,7 @@ struct DeliveryHandler: Sendable {
                 pause(for: failure)
             case .failed(let failure, _), .coalesced(_, let failure?):
                 await settleFailure(
-                    delivery, routingKey: routingKey, event: event, failure: failure, partition: partition, started: started)
+                    delivery, headers: headers, event: event, failure: failure, partition: partition, started: started)
                 return
             }
         }
@@ -118,10 +118,13 @@ struct DeliveryHandler: Sendable {
     }
 
     /// Acks a delivery whose event is in Hipcall (or needed no call), and logs the outcome.
-    private func settleSuccess(_ delivery: AMQPDelivery, event: SyncEvent, outcome: String, hipcallID: Int64?, started: ContinuousClock.Instant) {
+    private func settleSuccess(
+        _ delivery: AMQPDelivery, headers: DeliveryHeaders, event: SyncEvent, outcome: String, hipcallID: Int64?,
+        started: ContinuousClock.Instant
+    ) {
         do {
             try delivery.ack()
-            if let latency = PublishedAt.latency(headers: delivery.headers, timestamp: delivery.properties.timestamp) {
+            if let latency = PublishedAt.latency(publishedAt: headers.publishedAt) {
                 metrics.publishToAckLatency(latency)
             }
         } catch {
@@ -141,11 +144,11 @@ struct DeliveryHandler: Sendable {
     /// Moves a failed delivery to a retry queue or the dead-letter queue, then acks it. When the
     /// copy cannot be confirmed, the delivery goes back to the work queue instead: never lost.
     private func settleFailure(
-        _ delivery: AMQPDelivery, routingKey: String, event: SyncEvent?, failure: SyncFailure, partition: Int?,
+        _ delivery: AMQPDelivery, headers: DeliveryHeaders, event: SyncEvent?, failure: SyncFailure, partition: Int?,
         started: ContinuousClock.Instant
     ) async {
-        // Read again, not reported again: bounded (at most DeliveryHeaders.maxAttempts), so + 1 cannot overflow.
-        let headers = DeliveryHeaders(delivery, topology: topology)
+        let routingKey = headers.routingKey
+        // Bounded (at most DeliveryHeaders.maxAttempts), so + 1 cannot overflow.
         let attempts = headers.attempts + 1
         let decision = retryPolicy.decide(attempts: attempts, failure: failure)
         let now = Date()
