@@ -30,9 +30,6 @@ public final class HipcallClient: Sendable {
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
     }
 
-    /// The API root every path is appended to, e.g. `https://use.hipcall.com/api/v3`.
-    public var apiRoot: String { apiBase }
-
     /// Uses `token` for every later request (after a rotation); returns whether it changed.
     @discardableResult
     public func replaceToken(_ token: String) -> Bool {
