@@ -36,9 +36,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "HipcallJSON"),
         .target(
             name: "Hipcall",
             dependencies: [
+                "HipcallJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -49,6 +51,7 @@ let package = Package(
             name: "HipcallSimulator",
             dependencies: [
                 "Hipcall",
+                "HipcallJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -60,8 +63,11 @@ let package = Package(
             dependencies: [
                 "AMQPClient",
                 "Hipcall",
+                "HipcallJSON",
                 "HipcallSimulator",
                 "HipcallSync",
+                "HipcallSyncOperations",
+                "SyntheticLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -74,23 +80,35 @@ let package = Package(
             name: "amqp-bench",
             dependencies: ["AMQPClient"]
         ),
+        // The sync engine: consume, order, apply, journal (folders by concern).
         .target(
             name: "HipcallSync",
             dependencies: [
                 "AMQPClient",
                 "Hipcall",
+                "HipcallJSON",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Operator tooling over the engine's broker objects: dead letters, topology verification.
+        .target(
+            name: "HipcallSyncOperations",
+            dependencies: ["AMQPClient", "HipcallJSON", "HipcallSync", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The synthetic load generator and the convergence check of what it published.
+        .target(
+            name: "SyntheticLoad",
+            dependencies: ["Hipcall", "HipcallJSON", "HipcallSync", "HipcallSyncOperations"]
+        ),
         // libFuzzer targets (ops/fuzz builds them with -sanitize=fuzzer and -DFUZZING); built plainly,
         // each replays the inputs it is given, as FuzzRegressionTests replays Tests/FuzzCorpus.
         .systemLibrary(name: "CLibFuzzer", path: "Sources/Fuzz/CLibFuzzer"),
         .target(
             name: "FuzzHarness",
-            dependencies: ["AMQPClient", "CLibFuzzer", "CRabbitMQ", "Hipcall", "HipcallSync"],
+            dependencies: ["AMQPClient", "CLibFuzzer", "CRabbitMQ", "Hipcall", "HipcallJSON", "HipcallSync"],
             path: "Sources/Fuzz/Harness"
         ),
         .executableTarget(name: "FuzzEventDecoder", dependencies: ["FuzzHarness"], path: "Sources/Fuzz/EventDecoder"),
@@ -99,15 +117,23 @@ let package = Package(
         .executableTarget(name: "FuzzAMQPURL", dependencies: ["FuzzHarness"], path: "Sources/Fuzz/AMQPURL"),
         .testTarget(
             name: "FuzzRegressionTests",
-            dependencies: ["AMQPClient", "FuzzHarness", "Hipcall", "HipcallSync"]
+            dependencies: ["AMQPClient", "FuzzHarness", "Hipcall", "HipcallJSON", "HipcallSync"]
         ),
         .testTarget(
             name: "HipcallSyncTests",
-            dependencies: ["HipcallSync"]
+            dependencies: ["Hipcall", "HipcallJSON", "HipcallSync", "HipcallSyncOperations"]
+        ),
+        .testTarget(
+            name: "SyntheticLoadTests",
+            dependencies: ["HipcallJSON", "HipcallSync", "SyntheticLoad"]
+        ),
+        .testTarget(
+            name: "HipcallSyncCommandTests",
+            dependencies: ["hipcall-sync"]
         ),
         .testTarget(
             name: "HipcallSyncIntegrationTests",
-            dependencies: ["AMQPClient", "Hipcall", "HipcallSimulator", "HipcallSync"]
+            dependencies: ["AMQPClient", "Hipcall", "HipcallJSON", "HipcallSimulator", "HipcallSync", "HipcallSyncOperations", "SyntheticLoad"]
         ),
         .testTarget(
             name: "PackagingTests",
@@ -125,6 +151,7 @@ let package = Package(
             name: "HipcallContractTests",
             dependencies: [
                 "Hipcall",
+                "HipcallJSON",
                 "HipcallSimulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Hipcall
+import HipcallJSON
 
 /// The outcome of checking a create or PATCH body: normalised values and 422 field errors.
 struct ValidatedWrite: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import Hipcall
+import HipcallJSON
 import Hummingbird
 
 /// The `/_sim/` endpoints for tests and benchmarks: no auth, not rate limited, not counted.

@@ -1,4 +1,5 @@
 import Hipcall
+import HipcallJSON
 import NIOConcurrencyHelpers
 
 /// Counts of API requests the simulator answered, by method, route template and status.

@@ -1,4 +1,5 @@
 import Hipcall
+import HipcallJSON
 
 /// How the simulator checks and stores one field.
 enum FieldKind: Sendable {

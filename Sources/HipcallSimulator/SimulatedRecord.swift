@@ -1,4 +1,5 @@
 import Hipcall
+import HipcallJSON
 
 /// A record held by the simulator: id plus every field, defaults included.
 struct SimulatedRecord: Sendable {

@@ -1,5 +1,6 @@
-import Hipcall
 import HTTPTypes
+import Hipcall
+import HipcallJSON
 import Hummingbird
 
 /// A JSON answer before it becomes a Hummingbird `Response`.

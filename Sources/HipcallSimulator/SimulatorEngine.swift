@@ -1,5 +1,6 @@
 import Foundation
 import Hipcall
+import HipcallJSON
 import Hummingbird
 import NIOConcurrencyHelpers
 

@@ -1,4 +1,5 @@
 import Hipcall
+import HipcallJSON
 import NIOConcurrencyHelpers
 
 /// What a store operation produced.

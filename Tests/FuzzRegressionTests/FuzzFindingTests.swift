@@ -2,6 +2,7 @@ import AMQPClient
 import Foundation
 import FuzzHarness
 import Hipcall
+import HipcallJSON
 import XCTest
 
 /// One test per input a fuzz target once broke, replaying it through the target's check and

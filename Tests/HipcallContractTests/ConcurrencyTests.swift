@@ -1,4 +1,5 @@
 import Hipcall
+import HipcallJSON
 import Testing
 
 /// The guide's race: concurrent creates of one external id yield exactly one record.

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Hipcall
+import HipcallJSON
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1

@@ -1,4 +1,5 @@
 import Hipcall
+import HipcallJSON
 import Testing
 
 /// Create, look up, read and PATCH companies and contacts (the guide's sync flow).

@@ -1,4 +1,5 @@
 import Hipcall
+import HipcallJSON
 import Testing
 
 /// The phones and emails sub-resources.

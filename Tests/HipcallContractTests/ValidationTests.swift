@@ -1,4 +1,5 @@
 import Hipcall
+import HipcallJSON
 import Testing
 
 /// Required fields, PATCH's scalar-only rule and company references.

@@ -1,5 +1,6 @@
 import Foundation
 import Hipcall
+import HipcallJSON
 @testable import HipcallSync
 
 /// A seeded, reproducible generator (SplitMix64) for property-style tests.

@@ -98,7 +98,7 @@ struct RabbitMQDefinitionsTests {
 
     @Test("every binding")
     func bindings() throws {
-        var expected = Set(SyncTopology.eventRoutingKeys.map { Binding(source: topology.eventsExchange, destination: topology.workQueue, routingKey: $0) })
+        var expected = Set(RoutingKeys.events.map { Binding(source: topology.eventsExchange, destination: topology.workQueue, routingKey: $0) })
         expected.insert(Binding(source: topology.deadLetterExchange, destination: topology.deadLetterQueue, routingKey: "#"))
         var actual: [Binding] = []
         for binding in try objects("bindings") {

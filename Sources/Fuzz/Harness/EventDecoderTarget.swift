@@ -1,5 +1,6 @@
 import Foundation
 import Hipcall
+import HipcallJSON
 import HipcallSync
 
 /// The worker's event decoder on a routing key (picked by the first byte) and a body (the rest
@@ -10,7 +11,7 @@ package enum EventDecoderTarget: FuzzTarget {
     package static let name = "EventDecoder"
 
     /// The routing keys the first byte picks from: both event kinds, an unknown one and the empty one.
-    static let routingKeys = ["company.changed", "contact.changed", "deal.changed", ""]
+    static let routingKeys = RoutingKeys.events + ["deal.changed", ""]
     /// The worker's clock during the run, so results do not depend on when it runs.
     static let now = Date(timeIntervalSince1970: 1_780_000_000)
     /// The clock skew the worker allows by default (`--max-clock-skew 1h`).
@@ -29,7 +30,7 @@ package enum EventDecoderTarget: FuzzTarget {
             }
             return nil
         }
-        guard EventDecoder.resource(forRoutingKey: routingKey) == event.resource else {
+        guard RoutingKeys.resource(ofEvent: routingKey) == event.resource else {
             return finding("resource from routing key", "\(routingKey) decoded as \(event.resource)")
         }
         guard !event.externalID.isEmpty else {

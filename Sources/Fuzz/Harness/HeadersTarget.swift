@@ -15,7 +15,7 @@ package enum HeadersTarget: FuzzTarget {
 
     static let topology = SyncTopology(partitions: 2)
     static let exchanges = ["", topology.eventsExchange]
-    static let routingKeys = [topology.workQueue, topology.partitionQueue(1), "company.changed", "contact.changed"]
+    static let routingKeys = [topology.workQueue, topology.partitionQueue(1), RoutingKeys.companyChanged, RoutingKeys.contactChanged]
     /// A fixed clock, so results do not depend on when the input runs.
     static let now = Date(timeIntervalSince1970: 1_780_000_000)
 

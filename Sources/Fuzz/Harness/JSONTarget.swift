@@ -1,4 +1,5 @@
 import Hipcall
+import HipcallJSON
 
 /// The strict JSON parser (bodies of events and Hipcall's answers) on any bytes: nil or a value,
 /// never a trap; a value written by ``JSONValue/jsonText`` parses back to the same value.

@@ -1,0 +1,109 @@
+import AMQPClient
+import Foundation
+import Hipcall
+import HipcallJSON
+
+/// One line of the fleet's journal (the `<prefix>.applied` stream): a change some worker applied to
+/// Hipcall. Every worker reads the journal, so each one knows Hipcall's id for every synced record
+/// and the newest `occurred_at` applied to it, whichever worker applied it and even across restarts:
+/// an older event that comes back later (a publisher's late duplicate, a retry, a redelivery after a
+/// crash, a partition moving to another worker) is then skipped as stale instead of undoing a newer one.
+///
+/// Entries appended together travel as one message (see ``JournalAppender``): a JSON array of
+/// `[resource, external_id, hipcall_id, occurred_at, event_id, previous_external_id]` arrays, with
+/// `occurred_at` in Unix seconds written exactly. A single entry written by an earlier version, an
+/// empty message whose headers carry the fields, is still read.
+struct JournalEntry: Sendable, Equatable {
+    let key: SyncKey
+    let hipcallID: Int64
+    let occurredAt: Date
+    let eventID: String
+    /// The record's former external id when the applied event re-keyed it.
+    let previousExternalID: String?
+
+    private typealias Header = SyncHeaders.Journal
+
+    /// The entry for `event`, applied as Hipcall record `hipcallID`.
+    init(event: SyncEvent, hipcallID: Int64) {
+        key = event.key
+        self.hipcallID = hipcallID
+        occurredAt = event.occurredAt
+        eventID = event.eventID
+        previousExternalID = event.previousExternalID
+    }
+
+    /// Reads an entry an earlier version wrote in a message's headers; nil for a marker or a malformed message.
+    init?(headers: AMQPTable) {
+        var reader = HeaderReader(headers)
+        guard let resource = reader.text(Header.resource, maxBytes: 64).flatMap(SyncResource.init(rawValue:)),
+            let externalID = reader.text(Header.externalID, maxBytes: Self.maxTextBytes),
+            let hipcallID = reader.integer(Header.hipcallID, in: 1...Int64.max),
+            let occurredAt = reader.unixInstant(Header.occurredAt),
+            let eventID = reader.text(Header.eventID, maxBytes: Self.maxTextBytes)
+        else { return nil }
+        key = SyncKey(resource: resource, externalID: externalID)
+        self.hipcallID = hipcallID
+        self.occurredAt = occurredAt
+        self.eventID = eventID
+        previousExternalID = reader.text(Header.previousExternalID, maxBytes: Self.maxTextBytes)
+    }
+
+    /// The longest external or event id read from a legacy entry's headers, in UTF-8 bytes.
+    private static let maxTextBytes = 64 * 1024
+
+    /// Reads an entry from its place in a batch; nil when malformed.
+    private init?(batched value: JSONValue) {
+        guard case .array(let fields) = value, fields.count == 6,
+            case .string(let resourceName) = fields[0], let resource = SyncResource(rawValue: resourceName),
+            case .string(let externalID) = fields[1], case .int(let hipcallID) = fields[2], hipcallID > 0,
+            case .double(let seconds) = fields[3], seconds.isFinite, RFC3339.representableSeconds.contains(seconds),
+            case .string(let eventID) = fields[4]
+        else { return nil }
+        key = SyncKey(resource: resource, externalID: externalID)
+        self.hipcallID = hipcallID
+        occurredAt = Date(timeIntervalSince1970: seconds)
+        self.eventID = eventID
+        switch fields[5] {
+        case .string(let previous): previousExternalID = previous
+        case .null: previousExternalID = nil
+        default: return nil
+        }
+    }
+
+    /// The message that carries `entries` as one batch.
+    static func batchMessage(_ entries: [JournalEntry]) -> (body: [UInt8], properties: AMQPProperties) {
+        let rows: [JSONValue] = entries.map { entry in
+            .array([
+                .string(entry.key.resource.rawValue), .string(entry.key.externalID), .int(entry.hipcallID),
+                // Unix seconds as a double, printed to round-trip: equal times compare equal after reading.
+                .double(entry.occurredAt.timeIntervalSince1970), .string(entry.eventID),
+                entry.previousExternalID.map(JSONValue.string) ?? .null,
+            ])
+        }
+        let properties = AMQPProperties(
+            contentType: "application/json", headers: [Header.batch: .int(Int64(entries.count))], persistent: true)
+        return (Array(JSONValue.array(rows).jsonText.utf8), properties)
+    }
+
+    /// The entries a journal message carries: a batch, or one entry in headers; empty for a marker
+    /// or a malformed message.
+    static func entries(headers: AMQPTable, body: [UInt8]) -> [JournalEntry] {
+        guard HeaderReader(headers).contains(Header.batch) else {
+            return JournalEntry(headers: headers).map { [$0] } ?? []
+        }
+        guard case .array(let rows)? = StrictJSON.parse(body) else { return [] }
+        return rows.compactMap(JournalEntry.init(batched:))
+    }
+
+    /// The properties of a marker: a worker appends one when it starts reading, and knows it has
+    /// read everything written before once its own marker comes back.
+    static func markerProperties(worker: String) -> AMQPProperties {
+        AMQPProperties(headers: [Header.marker: .string(worker)])
+    }
+
+    /// The worker id of a marker message; nil for an entry.
+    static func marker(in headers: AMQPTable) -> String? {
+        var reader = HeaderReader(headers)
+        return reader.text(Header.marker, maxBytes: 1024)
+    }
+}

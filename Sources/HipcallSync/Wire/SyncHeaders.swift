@@ -1,0 +1,71 @@
+import Foundation
+
+/// Every AMQP header name the fleet reads or writes, in one place (RabbitMQ's own `x-death` too).
+public enum SyncHeaders {
+    /// What every header of ours starts with.
+    public static let prefix = "x-hipcall-"
+
+    // MARK: Set by publishers
+
+    /// `<resource>:<external_id>` (for example `companies:ERP-1`): the partitioned mode's hash key.
+    public static let key = "x-hipcall-key"
+    /// When the publisher sent the event (Unix milliseconds), for the publish-to-ack latency.
+    public static let publishedAt = "x-hipcall-published-at"
+
+    // MARK: Set on retried and dead-lettered messages
+
+    public static let errorClass = "x-hipcall-error-class"
+    public static let error = "x-hipcall-error"
+    public static let status = "x-hipcall-status"
+    public static let attempts = "x-hipcall-attempts"
+    public static let firstFailedAt = "x-hipcall-first-failed-at"
+    public static let lastFailedAt = "x-hipcall-last-failed-at"
+    /// A retried or dead-lettered message's original routing key.
+    public static let originalRoutingKey = "x-hipcall-routing-key"
+
+    // MARK: The workers' own traffic
+
+    /// The sending worker's id on a balancing probe or a presence heartbeat.
+    public static let probe = "x-hipcall-probe"
+
+    /// The journal entry's fields (see `JournalEntry`).
+    enum Journal {
+        static let resource = "x-hipcall-resource"
+        static let externalID = "x-hipcall-external-id"
+        static let hipcallID = "x-hipcall-id"
+        static let occurredAt = "x-hipcall-occurred-at"
+        static let eventID = "x-hipcall-event-id"
+        static let previousExternalID = "x-hipcall-previous-external-id"
+        static let marker = "x-hipcall-journal-marker"
+        static let batch = "x-hipcall-journal-batch"
+    }
+
+    // MARK: RabbitMQ's
+
+    /// The dead-lettering history RabbitMQ adds (an array of tables, newest first).
+    public static let death = "x-death"
+    /// RabbitMQ's other dead-lettering and redelivery headers: the first and last `x-death` summaries.
+    public static let firstDeathPrefix = "x-first-death-"
+    public static let lastDeathPrefix = "x-last-death-"
+    /// A quorum queue's redelivery count.
+    public static let deliveryCount = "x-delivery-count"
+
+    /// The longest `x-hipcall-error` value, in UTF-8 bytes.
+    public static let maxErrorBytes = 1024
+
+    /// The headers describing a failure: class, message (≤ 1 KiB, cut on a character boundary),
+    /// status if any, attempts so far, and the first and last failure times (RFC 3339, UTC).
+    public static func failureHeaders(
+        for failure: SyncFailure, attempts: Int, firstFailedAt: Date, lastFailedAt: Date
+    ) -> [String: String] {
+        var headers = [
+            errorClass: failure.errorClass,
+            error: failure.message.truncatedToUTF8(maxBytes: maxErrorBytes),
+            self.attempts: String(attempts),
+            self.firstFailedAt: firstFailedAt.formatted(.iso8601),
+            self.lastFailedAt: lastFailedAt.formatted(.iso8601),
+        ]
+        if let code = failure.status { headers[status] = String(code) }
+        return headers
+    }
+}

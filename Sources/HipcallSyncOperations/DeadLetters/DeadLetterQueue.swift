@@ -1,0 +1,146 @@
+import AMQPClient
+import HipcallSync
+
+/// Reads, replays and purges the dead-letter queue without ever losing a message.
+///
+/// Every operation fetches with `basic.get` on a channel of its own and holds each fetched
+/// message unacknowledged. Only a message that is meant to go is acked: a purged one at once, a
+/// replayed one only after the broker confirmed its copy on the events exchange. Closing the
+/// channel (or the process dying, even by SIGKILL) returns every other message to the queue in
+/// its original order; at worst a replayed message whose ack did not reach the broker is
+/// replayed again by the next run.
+public struct DeadLetterQueue: Sendable {
+    /// The connection every operation opens its channels on.
+    public let connection: AMQPConnection
+    /// Names the dead-letter queue and the events exchange replays go to.
+    public let topology: SyncTopology
+
+    public init(connection: AMQPConnection, topology: SyncTopology) {
+        self.connection = connection
+        self.topology = topology
+    }
+
+    /// Every message waiting in the queue, in queue order; none is consumed.
+    public func browse() async throws -> [DeadLetter] {
+        var letters: [DeadLetter] = []
+        _ = try await sweep(filter: DeadLetterFilter(), limit: nil) { letter in
+            letters.append(letter)
+            return .kept
+        }
+        return letters
+    }
+
+    /// Republishes each matching message's body byte for byte, with its original routing key and
+    /// without failure headers, to the events exchange (mandatory, confirmed), then acks the
+    /// dead-letter copy. A failed publish leaves the message in the queue. With `dryRun`, nothing
+    /// is published or acked.
+    public func replay(
+        filter: DeadLetterFilter, limit: Int?, dryRun: Bool, progress: (DeadLetterOutcome) -> Void = { _ in }
+    ) async throws -> DeadLetterReport {
+        let publisher = ConfirmedPublisher(connection: connection)
+        return try await sweep(filter: filter, limit: limit, progress: progress) { letter in
+            if dryRun { return .wouldReplay }
+            do {
+                try await publisher.publish(letter, to: topology.eventsExchange)
+            } catch let error as AMQPError where error.isConnectionLevel {
+                throw error
+            } catch {
+                return .failed("\(error)")
+            }
+            try letter.delivery.ack()
+            return .replayed
+        }
+    }
+
+    /// Acks (deletes) each matching message.
+    public func purge(filter: DeadLetterFilter, limit: Int?, progress: (DeadLetterOutcome) -> Void = { _ in }) async throws
+        -> DeadLetterReport
+    {
+        try await sweep(filter: filter, limit: limit, progress: progress) { letter in
+            try letter.delivery.ack()
+            return .purged
+        }
+    }
+
+    /// Fetches the messages ready now (no more than the queue held when it started, so messages
+    /// dead-lettered meanwhile wait for the next run), hands each matching one to `act` while it
+    /// is held, and closes the channel so that everything `act` did not ack goes back.
+    private func sweep(
+        filter: DeadLetterFilter, limit: Int?, progress: (DeadLetterOutcome) -> Void = { _ in },
+        act: (DeadLetter) async throws -> DeadLetterOutcome.Action
+    ) async throws -> DeadLetterReport {
+        let queue = topology.deadLetterQueue
+        let channel: AMQPChannel
+        let ready: UInt32
+        do {
+            channel = try await connection.openChannel()
+            ready = try await channel.declareQueue(queue, passive: true).messageCount
+        } catch let error as AMQPError where error.replyCode == 404 {
+            throw DeadLetterError.queueMissing(queue: queue)
+        }
+        var report = DeadLetterReport()
+        do {
+            while report.examined < ready, report.matched < limit ?? Int.max,
+                let message = try await channel.get(queue: queue)
+            {
+                report.examined += 1
+                let letter = DeadLetter(message.delivery)
+                guard filter.matches(letter) else {
+                    report.skipped += 1
+                    continue
+                }
+                report.matched += 1
+                let outcome = DeadLetterOutcome(letter: letter, action: try await act(letter))
+                report.record(outcome)
+                progress(outcome)
+            }
+            // `ack()` only queues the ack, and the connection thread sends queued acks after the other
+            // commands of the same batch: a `channel.close` in that batch would reach the broker first,
+            // which then drops the acks and requeues the messages. One round trip on this channel
+            // puts the acks on the wire before the close.
+            _ = try await channel.declareQueue(queue, passive: true)
+            try await channel.close()
+        } catch {
+            try? await channel.close()
+            throw error
+        }
+        return report
+    }
+}
+
+/// Publishes replayed messages on a confirm-mode channel of its own, opening a new one when the
+/// broker closed the last (a missing exchange answers 404 and closes the channel).
+private final class ConfirmedPublisher {
+    private let connection: AMQPConnection
+    private var channel: AMQPChannel?
+
+    init(connection: AMQPConnection) {
+        self.connection = connection
+    }
+
+    /// Publishes `letter` with its replay properties and awaits the broker's confirm; throws
+    /// ``DeadLetterError/unroutable(routingKey:exchange:)`` when no queue took it.
+    func publish(_ letter: DeadLetter, to exchange: String) async throws {
+        let channel = try await currentChannel()
+        do {
+            let outcome = try await channel.publish(
+                exchange: exchange, routingKey: letter.routingKey, body: letter.delivery.body,
+                properties: letter.replayProperties, mandatory: true)
+            switch outcome {
+            case .confirmed: return
+            case .returned, .sent: throw DeadLetterError.unroutable(routingKey: letter.routingKey, exchange: exchange)
+            }
+        } catch let error as AMQPError where error.kind == .channelClosedByServer || error.kind == .channelClosed {
+            self.channel = nil
+            throw error
+        }
+    }
+
+    private func currentChannel() async throws -> AMQPChannel {
+        if let channel { return channel }
+        let channel = try await connection.openChannel()
+        try await channel.enableConfirms()
+        self.channel = channel
+        return channel
+    }
+}
