@@ -16,7 +16,7 @@ import Testing
     @Test func anUnknownTokenIsNotAuthorized() async throws {
         try await Harness.with { h in
             let secret = "not-a-real-token-\(Target.runID)-SECRET"
-            let client = HipcallClient(configuration: HipcallConfiguration(baseURL: h.client.configuration.baseURL, token: secret))
+            let client = HipcallClient(configuration: HipcallConfiguration(baseURL: h.client.configuration.baseURL, token: HipcallToken(secret)))
             let error = try await expectHipcallError { try await client.record(.companies, externalID: "x") }
             try await client.shutdown()
             #expect(error.status == 401)
@@ -40,7 +40,7 @@ import Testing
 
     @Test func theTokenNeverAppearsInTransportErrorsOrConfiguration() async throws {
         let secret = "tok-SECRET-\(Target.runID)"
-        let configuration = HipcallConfiguration(baseURL: "http://127.0.0.1:1", token: secret, connectTimeout: .seconds(2), requestTimeout: .seconds(3))
+        let configuration = HipcallConfiguration(baseURL: "http://127.0.0.1:1", token: HipcallToken(secret), connectTimeout: .seconds(2), requestTimeout: .seconds(3))
         #expect(!configuration.description.contains(secret))
         #expect(!String(reflecting: configuration).contains(secret))
         let client = HipcallClient(configuration: configuration)

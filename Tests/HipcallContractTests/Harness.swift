@@ -34,7 +34,7 @@ struct Harness: Sendable {
 
     /// Runs `body` with a client of the second account (simulator only), then shuts it down.
     func withOtherClient<Result: Sendable>(_ body: (HipcallClient) async throws -> Result) async throws -> Result {
-        let other = HipcallClient(configuration: HipcallConfiguration(baseURL: client.configuration.baseURL, token: otherToken))
+        let other = HipcallClient(configuration: HipcallConfiguration(baseURL: client.configuration.baseURL, token: HipcallToken(otherToken)))
         do {
             let result = try await body(other)
             try await other.shutdown()
@@ -58,10 +58,11 @@ struct Harness: Sendable {
         if Target.isReal, let baseURL = Target.realBaseURL {
             // One test at a time, each starting with enough of the shared budget left.
             await RealAccountGate.shared.acquire()
-            let configuration = try HipcallConfiguration.fromEnvironment(baseURL: baseURL)
+            let token = (Target.environment["HIPCALL_TOKEN"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let configuration = HipcallConfiguration(baseURL: baseURL, token: HipcallToken(token))
             harness = Harness(
                 client: HipcallClient(configuration: Self.timed(configuration, requestTimeout)),
-                simulator: nil, token: configuration.token, otherToken: ""
+                simulator: nil, token: token, otherToken: ""
             )
             do {
                 try await RealAccountGate.waitForBudget(harness.client)
@@ -76,7 +77,7 @@ struct Harness: Sendable {
             let running = try await HipcallSimulator.start(
                 SimulatorConfiguration(host: "127.0.0.1", port: 0, tokens: [token, other], rateLimitPerMinute: rateLimit)
             )
-            let configuration = HipcallConfiguration(baseURL: running.baseURL, token: token)
+            let configuration = HipcallConfiguration(baseURL: running.baseURL, token: HipcallToken(token))
             harness = Harness(client: HipcallClient(configuration: Self.timed(configuration, requestTimeout)), simulator: running, token: token, otherToken: other)
         }
         let outcome: Swift.Result<Result, any Error>

@@ -1,6 +1,7 @@
 import Foundation
 import Hipcall
 import HipcallSimulator
+import TestSupport
 import Testing
 
 /// Answers the simulator never gives because Hipcall does not (a wrong host, a proxy, a load
@@ -13,7 +14,7 @@ import Testing
         _ body: (HipcallClient) async throws -> T
     ) async throws -> T {
         let server = try await ScriptedServer.start { answer($0) }
-        let client = HipcallClient(configuration: HipcallConfiguration(baseURL: server.baseURL + baseSuffix, token: "hostile-token"))
+        let client = HipcallClient(configuration: HipcallConfiguration(baseURL: server.baseURL + baseSuffix, token: HipcallToken("hostile-token")))
         let outcome: Result<T, any Error>
         do { outcome = .success(try await body(client)) } catch { outcome = .failure(error) }
         try? await client.shutdown()
@@ -151,7 +152,7 @@ import Testing
     @Test(.enabled(if: Target.isSimulator, "points the client at a path of the simulator's host"))
     func aBaseURLWithAWrongPathIsAMisconfigurationOnTheSimulatorToo() async throws {
         try await Harness.with { h in
-            let wrong = HipcallClient(configuration: HipcallConfiguration(baseURL: h.client.configuration.baseURL + "/hipcall", token: h.token))
+            let wrong = HipcallClient(configuration: HipcallConfiguration(baseURL: h.client.configuration.baseURL + "/hipcall", token: HipcallToken(h.token)))
             let lookup = try await expectHipcallError { try await wrong.record(.companies, externalID: "e-1") }
             let create = try await expectHipcallError { try await wrong.create(.companies, fields: ["name": "Acme"]) }
             try? await wrong.shutdown()

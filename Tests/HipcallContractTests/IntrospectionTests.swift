@@ -58,7 +58,7 @@ struct IntrospectionTests {
             let token = "added-\(UUID().uuidString)"
             let answer = try await rawRequest(.PUT, h.client.configuration.baseURL + "/_sim/accounts/\(token)")
             #expect(answer.status == 201)
-            let client = HipcallClient(configuration: HipcallConfiguration(baseURL: h.client.configuration.baseURL, token: token))
+            let client = HipcallClient(configuration: HipcallConfiguration(baseURL: h.client.configuration.baseURL, token: HipcallToken(token)))
             let created = try await client.create(.companies, fields: ["name": "New"])
             try await client.shutdown()
             #expect(created.status == 201)

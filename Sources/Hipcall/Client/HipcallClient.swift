@@ -18,7 +18,7 @@ public final class HipcallClient: Sendable {
     public init(configuration: HipcallConfiguration) {
         self.configuration = configuration
         self.apiBase = configuration.apiRoot
-        self.authorization = Mutex("Bearer " + configuration.token)
+        self.authorization = Mutex("Bearer " + configuration.token.value)
         var httpConfiguration = HTTPClient.Configuration(
             timeout: .init(connect: TimeAmount(configuration.connectTimeout), read: TimeAmount(configuration.requestTimeout)),
             connectionPool: .init(
@@ -31,11 +31,20 @@ public final class HipcallClient: Sendable {
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
     }
 
-    /// Uses `token` for every later request (after a rotation); returns whether it changed.
+    /// Reads the token again from the configuration's `tokenSource` (a rotated secret) and uses it
+    /// for every later request; returns whether it changed. Without a source, or when the source
+    /// fails, the current token stays.
     @discardableResult
-    public func replaceToken(_ token: String) -> Bool {
+    public func reloadToken() -> Bool {
+        guard let source = configuration.tokenSource, let token = try? source.currentToken() else { return false }
+        return replaceToken(token)
+    }
+
+    /// Uses `token` for every later request; returns whether it changed.
+    @discardableResult
+    func replaceToken(_ token: HipcallToken) -> Bool {
         authorization.withLock { current in
-            let replacement = "Bearer " + token
+            let replacement = "Bearer " + token.value
             let changed = current != replacement
             current = replacement
             return changed

@@ -6,7 +6,10 @@ public struct HipcallConfiguration: Sendable, CustomStringConvertible, CustomDeb
     /// unless the URL already ends with it (the guide writes `https://use.hipcall.com/api/v3`).
     public var baseURL: String
     /// The bearer token.
-    public var token: String
+    public var token: HipcallToken
+    /// Where a replacement token is read when Hipcall refuses this one (see
+    /// ``HipcallClient/reloadToken()``); `nil` keeps `token` for the client's life.
+    public var tokenSource: (any HipcallTokenSource)?
     /// Time allowed to open a connection.
     public var connectTimeout: Duration
     /// Time allowed for a whole request, from sending to the last byte of the answer.
@@ -18,7 +21,8 @@ public struct HipcallConfiguration: Sendable, CustomStringConvertible, CustomDeb
 
     public init(
         baseURL: String,
-        token: String,
+        token: HipcallToken,
+        tokenSource: (any HipcallTokenSource)? = nil,
         connectTimeout: Duration = .seconds(5),
         requestTimeout: Duration = .seconds(30),
         poolSize: Int = 8,
@@ -26,6 +30,7 @@ public struct HipcallConfiguration: Sendable, CustomStringConvertible, CustomDeb
     ) {
         self.baseURL = baseURL
         self.token = token
+        self.tokenSource = tokenSource
         self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout
         self.poolSize = poolSize
@@ -52,33 +57,6 @@ public struct HipcallConfiguration: Sendable, CustomStringConvertible, CustomDeb
         return String(url[..<scheme.upperBound]) + "<redacted>@" + url[url.index(after: at)...]
     }
 
-    /// A configuration whose token comes from `HIPCALL_TOKEN`, or else from the file named by
-    /// `HIPCALL_TOKEN_FILE` (surrounding whitespace and the trailing newline trimmed).
-    public static func fromEnvironment(
-        baseURL: String,
-        environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(HipcallConfigurationError) -> HipcallConfiguration {
-        HipcallConfiguration(baseURL: baseURL, token: try loadToken(environment: environment))
-    }
-
-    /// Reads the token from `HIPCALL_TOKEN` or the file named by `HIPCALL_TOKEN_FILE`.
-    public static func loadToken(
-        environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(HipcallConfigurationError) -> String {
-        if let token = environment["HIPCALL_TOKEN"]?.trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty {
-            return token
-        }
-        guard let path = environment["HIPCALL_TOKEN_FILE"], !path.isEmpty else {
-            throw .missingToken
-        }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw .unreadableTokenFile(path: path)
-        }
-        let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !token.isEmpty else { throw .emptyTokenFile(path: path) }
-        return token
-    }
-
     /// The configuration with the token shown only as `<redacted>`.
     public var description: String {
         "HipcallConfiguration(baseURL: \(Self.withoutUserInfo(baseURL)), token: <redacted>, connectTimeout: \(connectTimeout), "
@@ -86,22 +64,4 @@ public struct HipcallConfiguration: Sendable, CustomStringConvertible, CustomDeb
     }
 
     public var debugDescription: String { description }
-}
-
-/// Why a token could not be loaded; names the variable or file, never the token.
-public enum HipcallConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// Neither `HIPCALL_TOKEN` nor `HIPCALL_TOKEN_FILE` is set.
-    case missingToken
-    /// The token file cannot be read as UTF-8 text.
-    case unreadableTokenFile(path: String)
-    /// The token file holds only whitespace.
-    case emptyTokenFile(path: String)
-
-    public var description: String {
-        switch self {
-        case .missingToken: "no Hipcall token: set HIPCALL_TOKEN or HIPCALL_TOKEN_FILE"
-        case .unreadableTokenFile(let path): "cannot read the Hipcall token file \(path)"
-        case .emptyTokenFile(let path): "the Hipcall token file \(path) is empty"
-        }
-    }
 }

@@ -67,8 +67,8 @@ struct PauseProber: Sendable {
     func run() async {
         while await gate.waitUntilClosed() {
             do { try await Task.sleep(for: interval) } catch { return }
-            // A rotated token (HIPCALL_TOKEN_FILE rewritten by a secret mount) is picked up here.
-            if let token = try? HipcallConfiguration.loadToken(), caller.client.replaceToken(token) {
+            // A rotated token (a secret file rewritten by its mount) is picked up here.
+            if caller.client.reloadToken() {
                 logger.notice("reloaded the Hipcall API token")
             }
             let finding = await check()

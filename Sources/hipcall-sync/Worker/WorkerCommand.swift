@@ -76,7 +76,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let topology = try topology.resolved()
         let amqp = try broker.configuration()
 
-        var hipcall = try HipcallConfiguration.fromEnvironment(baseURL: settings.hipcallBaseURL)
+        let tokenSource = EnvironmentTokenSource()
+        var hipcall = HipcallConfiguration(baseURL: settings.hipcallBaseURL, token: try tokenSource.currentToken(), tokenSource: tokenSource)
         hipcall.poolSize = max(hipcall.poolSize, settings.concurrency)
         var configuration = WorkerConfiguration(
             amqp: amqp, hipcall: hipcall, topology: topology, concurrency: settings.concurrency, prefetch: settings.prefetch,

@@ -78,7 +78,7 @@ import Testing
 @Suite struct PauseProberTests {
     @Test func aCancelledProberNeverOpensTheGate() async throws {
         // Nothing listens on port 9 (discard): every probe fails, and the prober is then cancelled.
-        let client = HipcallClient(configuration: HipcallConfiguration(baseURL: "http://127.0.0.1:9", token: "t"))
+        let client = HipcallClient(configuration: HipcallConfiguration(baseURL: "http://127.0.0.1:9", token: HipcallToken("t")))
         let gate = PauseGate()
         let prober = PauseProber(
             caller: HipcallCaller(client: client, limiter: RateLimiter(), metrics: WorkerMetrics()), gate: gate,
@@ -94,7 +94,7 @@ import Testing
     }
 
     @Test func aCheckOfAnUnreachableAPIIsUnavailableNotAPause() async throws {
-        let client = HipcallClient(configuration: HipcallConfiguration(baseURL: "http://127.0.0.1:9", token: "t"))
+        let client = HipcallClient(configuration: HipcallConfiguration(baseURL: "http://127.0.0.1:9", token: HipcallToken("t")))
         let prober = PauseProber(
             caller: HipcallCaller(client: client, limiter: RateLimiter(), metrics: WorkerMetrics()), gate: PauseGate(),
             interval: .seconds(1), metrics: WorkerMetrics(), logger: Logger(label: "test"))
