@@ -10,19 +10,8 @@
 #include <sys/time.h>
 #include <sys/eventfd.h>
 
-/// `amqp_login` is variadic; this fixes it to SASL PLAIN with a user and password.
-static inline amqp_rpc_reply_t hs_amqp_login_plain(amqp_connection_state_t state,
-                                                   const char *vhost,
-                                                   int channel_max,
-                                                   int frame_max,
-                                                   int heartbeat,
-                                                   const char *user,
-                                                   const char *password) {
-    return amqp_login(state, vhost, channel_max, frame_max, heartbeat,
-                      AMQP_SASL_METHOD_PLAIN, user, password);
-}
-
-/// `amqp_login_with_properties` fixed to SASL PLAIN, so a client can name its connection.
+/// `amqp_login_with_properties` is variadic; this fixes it to SASL PLAIN with a user and password
+/// (and the client properties that name the connection).
 static inline amqp_rpc_reply_t hs_amqp_login_plain_with_properties(amqp_connection_state_t state,
                                                                    const char *vhost,
                                                                    int channel_max,

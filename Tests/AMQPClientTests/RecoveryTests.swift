@@ -1,9 +1,13 @@
 import AMQPClient
+import TestSupport
 import Testing
 
 @Suite("AMQP recovery", .serialized)
 struct RecoveryTests {
-    @Test("the broker drops every connection mid-consumption; the consumer resumes and every message is acked")
+    /// The broker closes the consuming connection halfway; the test reconnects the way the worker
+    /// does (a new `AMQPConnection`, channel, qos and consume after the stream fails) and every
+    /// message is acked, those unacked at the drop coming back flagged `redelivered`.
+    @Test("the broker drops the connection mid-consumption; a reconnect resumes and every message is acked")
     func resumesAfterConnectionsClosed() async throws {
         let queue = TestBroker.uniqueName("recovery")
         let total = 400
@@ -19,29 +23,47 @@ struct RecoveryTests {
 
         var configuration = try TestBroker.configuration
         configuration.connectionName = TestBroker.uniqueName("recovering-consumer")
-        let consumer = AMQPReconnectingConsumer(
-            configuration: configuration, queue: queue, prefetchCount: 20,
-            backoff: Backoff(initial: .milliseconds(50), maximum: .milliseconds(500)))
+        let backoff = Backoff(initial: .milliseconds(50), maximum: .milliseconds(500))
         var acked: [String: Int] = [:]
         var redeliveredAfterAck = 0
         var droppedConnections = false
-        for try await delivery in consumer {
-            let id = String(decoding: delivery.body, as: UTF8.self)
-            if acked[id] != nil { redeliveredAfterAck += delivery.redelivered ? 1 : 100 }
-            if acked.count == total / 2 && !droppedConnections {
-                droppedConnections = true
-                #expect(try TestBroker.closeConnections(named: configuration.connectionName!) == 1)
-            }
+        var sessions = 0
+        var failedConnects = 0
+        while acked.count < total, sessions < 20 {
+            let consuming: AMQPConnection
             do {
-                try delivery.ack()
-                acked[id, default: 0] += 1
+                consuming = try await AMQPConnection.connect(configuration)
             } catch {
-                // The ack raced the drop; the broker redelivers this message.
+                try await Task.sleep(for: backoff.delay(attempt: failedConnects))
+                failedConnects += 1
+                continue
             }
-            try await Task.sleep(for: .milliseconds(1))
-            if acked.count == total { break }
+            sessions += 1
+            do {
+                let channel = try await consuming.openChannel()
+                try await channel.qos(prefetchCount: 20)
+                for try await delivery in try await channel.consume(queue: queue) {
+                    let id = String(decoding: delivery.body, as: UTF8.self)
+                    if acked[id] != nil { redeliveredAfterAck += delivery.redelivered ? 1 : 100 }
+                    if acked.count == total / 2 && !droppedConnections {
+                        droppedConnections = true
+                        #expect(try TestBroker.closeConnections(named: configuration.connectionName!) == 1)
+                    }
+                    do {
+                        try delivery.ack()
+                        acked[id, default: 0] += 1
+                    } catch {
+                        // The ack raced the drop; the broker redelivers this message.
+                    }
+                    if acked.count == total { break }
+                }
+            } catch {
+                // The broker closed the connection: reconnect, as SyncWorker.run does.
+            }
+            await consuming.close()
         }
         #expect(droppedConnections)
+        #expect(sessions >= 2, "the drop ended the first session and a second one resumed")
         #expect(acked.count == total)
         #expect(redeliveredAfterAck < 100, "a message was delivered again without the redelivered flag")
         let cleanup = try await TestBroker.connect()
