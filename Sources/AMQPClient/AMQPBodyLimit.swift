@@ -6,7 +6,7 @@ public struct AMQPBodyLimit: Sendable {
     /// The largest body accepted, in bytes.
     public let maxBytes: Int
     /// Told about every refused delivery, on the connection's thread: keep it short (log, count).
-    public let onRefused: @Sendable (AMQPRefusedDelivery) -> Void
+    let onRefused: @Sendable (AMQPRefusedDelivery) -> Void
 
     public init(maxBytes: Int, onRefused: @escaping @Sendable (AMQPRefusedDelivery) -> Void) {
         self.maxBytes = maxBytes
@@ -17,7 +17,7 @@ public struct AMQPBodyLimit: Sendable {
 /// A delivery that a consumer's ``AMQPBodyLimit`` refused: already rejected without requeue
 /// when this value is handed out, so there is nothing to settle. Its body was never read.
 public struct AMQPRefusedDelivery: Sendable {
-    public let deliveryTag: UInt64
+    let deliveryTag: UInt64
     public let redelivered: Bool
     public let exchange: String
     public let routingKey: String

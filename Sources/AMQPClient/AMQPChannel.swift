@@ -93,7 +93,7 @@ public struct AMQPChannel: Sendable {
 
     /// Removes every ready message from a queue; returns how many were removed.
     @discardableResult
-    public func purgeQueue(_ name: String) async throws -> UInt32 {
+    func purgeQueue(_ name: String) async throws -> UInt32 {
         let reply = try await rpc(AMQPMethodID.queuePurge, expecting: [AMQPMethodID.queuePurgeOk]) { arena in
             amqp_queue_purge_t(ticket: 0, queue: arena.string(name), nowait: 0)
         }

@@ -37,11 +37,11 @@ public struct AMQPConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// How long the TCP connect plus the AMQP handshake and login may take.
     public var connectTimeout: Duration = .seconds(10)
     /// How long a synchronous AMQP method (declare, bind, qos, ...) may wait for its reply.
-    public var rpcTimeout: Duration = .seconds(30)
+    var rpcTimeout: Duration = .seconds(30)
     /// The largest frame negotiated with the broker.
     public var frameMax: Int = 131_072
     /// A name shown in the broker's connection list.
-    public var connectionName: String?
+    var connectionName: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 5672, user: String = "guest", password: String = "guest",

@@ -62,7 +62,7 @@ public final class AMQPConnection: Sendable {
     public var blockedReason: String? { mailbox.blockedReason }
 
     /// Whether the broker blocks this connection now (see ``blockedReason``).
-    public var isBlocked: Bool { blockedReason != nil }
+    var isBlocked: Bool { blockedReason != nil }
 
     /// Drops the connection at once, from any task, without waiting for the broker: the socket is
     /// shut down, so even a write stuck on a broker that stopped reading fails, and every waiter

@@ -4,7 +4,7 @@ public struct AMQPConsumer: AsyncSequence, Sendable {
     public typealias Element = AMQPDelivery
 
     /// The consumer tag the broker knows this consumer by.
-    public let tag: String
+    let tag: String
     /// The channel the consumer runs on.
     public let channel: AMQPChannel
     let stream: AsyncThrowingStream<AMQPDelivery, any Error>

@@ -2,7 +2,7 @@
 /// class: a worker holds hundreds of deliveries in suspended tasks, whose frames then carry a pointer).
 /// Settle it exactly once with ``ack()``, ``nack(requeue:)`` or ``reject(requeue:)``.
 public final class AMQPDelivery: Sendable {
-    public let deliveryTag: UInt64
+    let deliveryTag: UInt64
     /// Whether the broker delivered this message before (to this or another consumer) without an ack.
     public let redelivered: Bool
     public let exchange: String
@@ -39,22 +39,22 @@ public final class AMQPDelivery: Sendable {
     }
 
     /// Rejects it: requeued, or dead-lettered (or dropped) when `requeue` is false.
-    public func reject(requeue: Bool) throws {
+    func reject(requeue: Bool) throws {
         try channel.settle(.reject(deliveryTag, requeue: requeue))
     }
 }
 
-/// A message fetched with `basic.get`, with how many remained in the queue after it.
+/// A message fetched with `basic.get`.
 public struct AMQPGetMessage: Sendable {
+    /// The message, held unacked until it is settled.
     public let delivery: AMQPDelivery
-    public let remainingMessageCount: UInt32
 }
 
 /// What `queue.declare` reported about a queue.
 public struct AMQPQueueInfo: Sendable, Equatable {
     public let name: String
     public let messageCount: UInt32
-    public let consumerCount: UInt32
+    let consumerCount: UInt32
 }
 
 /// How the broker answered a publish.

@@ -39,7 +39,7 @@ public struct AMQPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of failure this is.
     public var kind: Kind
     /// librabbitmq's status code, when the library reported the failure.
-    public var libraryStatus: Int32?
+    var libraryStatus: Int32?
     /// The AMQP reply code sent by the broker (404, 406, 320, 403, ...), when the broker closed something.
     public var replyCode: UInt16?
     /// Human-readable detail: the broker's reply text, librabbitmq's error string, or the reason a URL part is bad.

@@ -32,7 +32,7 @@ public indirect enum AMQPFieldValue: Sendable, Hashable {
     }
 
     /// The nested table, if this is a table.
-    public var tableValue: AMQPTable? {
+    var tableValue: AMQPTable? {
         if case .table(let value) = self { return value }
         return nil
     }

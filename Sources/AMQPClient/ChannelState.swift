@@ -20,7 +20,7 @@ struct PendingRPC {
 struct PendingContent {
     enum Target {
         case delivery(consumerTag: String, deliveryTag: UInt64, redelivered: Bool, exchange: String, routingKey: String)
-        case get(PendingRPC, deliveryTag: UInt64, redelivered: Bool, exchange: String, routingKey: String, messageCount: UInt32)
+        case get(PendingRPC, deliveryTag: UInt64, redelivered: Bool, exchange: String, routingKey: String)
         case returned(replyCode: UInt16, replyText: String, exchange: String, routingKey: String)
     }
 
@@ -84,7 +84,7 @@ final class ChannelState {
         for rpc in rpcs { rpc.complete(.failure(error)) }
         rpcs.removeAll()
         // A discarded fetch was answered at its header already.
-        if case .get(let rpc, _, _, _, _, _) = content?.target, content?.handling == .assemble { rpc.complete(.failure(error)) }
+        if case .get(let rpc, _, _, _, _) = content?.target, content?.handling == .assemble { rpc.complete(.failure(error)) }
         content = nil
         for consumer in consumers.values { consumer.continuation.finish(throwing: error) }
         consumers.removeAll()

@@ -83,8 +83,7 @@ extension ConnectionCore {
             channel.content = PendingContent(
                 target: .get(
                     rpc, deliveryTag: getOk.delivery_tag, redelivered: getOk.redelivered != 0,
-                    exchange: String(amqpBytes: getOk.exchange), routingKey: String(amqpBytes: getOk.routing_key),
-                    messageCount: getOk.message_count))
+                    exchange: String(amqpBytes: getOk.exchange), routingKey: String(amqpBytes: getOk.routing_key)))
         default:
             completeRPC(on: channel, method: method)
         }
@@ -183,7 +182,7 @@ extension ConnectionCore {
                     metadata: ["routing_key": "\(routingKey)", "body_size": "\(size)", "limit": "\(limit)"])
             }
             return
-        case .get(let rpc, let deliveryTag, _, _, let routingKey, _):
+        case .get(let rpc, let deliveryTag, _, _, let routingKey):
             guard size > UInt64(clamping: limit) else { break }
             channel.content?.handling = .discard
             requeueUnwanted(deliveryTag, on: channel)
@@ -233,7 +232,7 @@ extension ConnectionCore {
                 AMQPDelivery(
                     deliveryTag: deliveryTag, redelivered: redelivered, exchange: exchange, routingKey: routingKey,
                     properties: content.properties, body: content.body, channel: address(of: channel)))
-        case .get(let rpc, let deliveryTag, let redelivered, let exchange, let routingKey, let messageCount):
+        case .get(let rpc, let deliveryTag, let redelivered, let exchange, let routingKey):
             channel.acks.delivered(deliveryTag)
             rpc.complete(
                 .success(
@@ -241,8 +240,7 @@ extension ConnectionCore {
                         AMQPGetMessage(
                             delivery: AMQPDelivery(
                                 deliveryTag: deliveryTag, redelivered: redelivered, exchange: exchange, routingKey: routingKey,
-                                properties: content.properties, body: content.body, channel: address(of: channel)),
-                            remainingMessageCount: messageCount))))
+                                properties: content.properties, body: content.body, channel: address(of: channel))))))
         case .returned(let replyCode, let replyText, _, _):
             // A header of any type or value may arrive here; only a sequence this client could have sent counts.
             if let sequence = sequence?.intValue.flatMap({ UInt64(exactly: $0) }), channel.pendingConfirms[sequence] != nil {

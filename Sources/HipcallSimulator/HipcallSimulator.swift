@@ -80,7 +80,7 @@ public final class HipcallSimulator: Sendable {
 
     /// Adds an empty account for `token`; returns `false` if it already exists.
     @discardableResult
-    public func addAccount(token: String) -> Bool { engine.store.addAccount(token: token) }
+    func addAccount(token: String) -> Bool { engine.store.addAccount(token: token) }
 
     /// An account's companies and contacts as `HipcallRecord`s, oldest first; `nil` for an unknown token.
     public func records(token: String) -> (companies: [HipcallRecord], contacts: [HipcallRecord])? {

@@ -1,4 +1,4 @@
-import AMQPClient
+@testable import AMQPClient
 import Testing
 
 @Suite("AMQP messaging against the real broker")

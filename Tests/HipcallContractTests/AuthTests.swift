@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import Hipcall
+@testable import Hipcall
 import Testing
 
 /// Bearer authentication: the two distinct 401 bodies, and the token never leaking.

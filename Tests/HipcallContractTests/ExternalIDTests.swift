@@ -1,4 +1,4 @@
-import Hipcall
+@testable import Hipcall
 import Testing
 
 /// The guide's `external_id` rules: normalisation, uniqueness, namespaces, the 255 limit.

@@ -1,5 +1,5 @@
 import Foundation
-import Hipcall
+@testable import Hipcall
 import HipcallSimulator
 import Testing
 

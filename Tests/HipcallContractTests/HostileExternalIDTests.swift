@@ -1,4 +1,4 @@
-import Hipcall
+@testable import Hipcall
 import Testing
 
 /// External ids with characters that mean something in a URL reach exactly their record.

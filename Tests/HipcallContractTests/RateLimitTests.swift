@@ -1,5 +1,5 @@
 import Foundation
-import Hipcall
+@testable import Hipcall
 import Testing
 
 /// `x-ratelimit-*` on every answer, and the 429 once the budget is spent.

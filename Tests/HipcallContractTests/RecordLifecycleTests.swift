@@ -1,4 +1,4 @@
-import Hipcall
+@testable import Hipcall
 import HipcallJSON
 import Testing
 

@@ -1,4 +1,4 @@
-import Hipcall
+@testable import Hipcall
 import Testing
 
 /// The client's cap on answer bodies.

@@ -21,8 +21,8 @@ enum CommandUses {
     static let binaryPath = "/usr/local/bin/hipcall-sync"
 
     /// Environment variables that a run may set although the subcommand's help does not name them.
-    /// Each needs a reason. (HIPCALL_TOKEN and HIPCALL_TOKEN_FILE are read by the Hipcall client's
-    /// configuration, and the worker's help names both, so they need no entry.)
+    /// Each needs a reason. (HIPCALL_TOKEN and HIPCALL_TOKEN_FILE are read by the worker command's
+    /// token source, and the worker's help names both, so they need no entry.)
     static let environmentAllowList: [String: String] = [:]
 
     /// Third-party images in the compose file, and the variable prefix each reads (with the reason).

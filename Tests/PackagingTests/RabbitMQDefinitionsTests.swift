@@ -1,6 +1,6 @@
 import AMQPClient
 import Foundation
-import HipcallSync
+@testable import HipcallSync
 import Testing
 
 /// ops/rabbitmq/definitions.json holds exactly what `SyncTopology().declare(on:)` creates for the

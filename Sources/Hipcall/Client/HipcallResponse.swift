@@ -7,7 +7,7 @@ public struct HipcallResponse<Value: Sendable>: Sendable {
     /// Rate-limit state from the answer's headers, if it carried them.
     public var rateLimit: HipcallRateLimit?
 
-    public init(value: Value, status: Int, rateLimit: HipcallRateLimit?) {
+    init(value: Value, status: Int, rateLimit: HipcallRateLimit?) {
         self.value = value
         self.status = status
         self.rateLimit = rateLimit

@@ -6,7 +6,7 @@ public struct HipcallRoute: Sendable, Hashable, CustomStringConvertible {
     /// Path template relative to `/api/v3`.
     public var template: String
 
-    public init(method: String, template: String) {
+    init(method: String, template: String) {
         self.method = method
         self.template = template
     }

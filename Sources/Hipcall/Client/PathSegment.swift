@@ -2,7 +2,7 @@
 public enum PathSegment {
     /// `value` with every byte outside `A-Z a-z 0-9 - . _ ~` percent-encoded (UTF-8),
     /// and `.` / `..` fully encoded so they are never taken as dot segments.
-    public static func encode(_ value: String) -> String {
+    static func encode(_ value: String) -> String {
         if value == "." || value == ".." {
             return String(repeating: "%2E", count: value.count)
         }

@@ -11,13 +11,13 @@ public struct HipcallConfiguration: Sendable, CustomStringConvertible, CustomDeb
     /// ``HipcallClient/reloadToken()``); `nil` keeps `token` for the client's life.
     public var tokenSource: (any HipcallTokenSource)?
     /// Time allowed to open a connection.
-    public var connectTimeout: Duration
+    var connectTimeout: Duration
     /// Time allowed for a whole request, from sending to the last byte of the answer.
-    public var requestTimeout: Duration
+    var requestTimeout: Duration
     /// Most connections kept open to the host at once.
     public var poolSize: Int
     /// Largest answer body accepted, in bytes.
-    public var maxResponseBytes: Int
+    var maxResponseBytes: Int
 
     public init(
         baseURL: String,

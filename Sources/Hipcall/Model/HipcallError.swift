@@ -3,7 +3,7 @@ import HipcallJSON
 /// worker needs to decide (race, rate limit, retry, auth). Never carries the token.
 public struct HipcallError: Error, Sendable, CustomStringConvertible {
     /// What went wrong at the transport level, when no HTTP answer was received (or it was unusable).
-    public enum Transport: Sendable, Hashable {
+    enum Transport: Sendable, Hashable {
         /// No answer before the connect or request timeout.
         case timeout
         /// The connection could not be made or broke; the reason is the underlying error's text.
@@ -31,14 +31,14 @@ public struct HipcallError: Error, Sendable, CustomStringConvertible {
     /// The request's method and path template.
     public var route: HipcallRoute
     /// The transport failure, when there is one.
-    public var transport: Transport?
+    var transport: Transport?
     /// The Unix second a `Retry-After` header allows the next request at (bounded), if one came.
     public var retryAfter: Int64?
     /// Whether an error answer's body had Hipcall's `{"errors": {...}}` shape. A 404 without it
     /// comes from something that is not Hipcall's API (a wrong host or path).
-    public var hasHipcallErrorBody: Bool
+    var hasHipcallErrorBody: Bool
 
-    public init(
+    init(
         status: Int?,
         detail: String? = nil,
         fieldErrors: [String: [String]] = [:],
@@ -67,13 +67,13 @@ public struct HipcallError: Error, Sendable, CustomStringConvertible {
     public var isRateLimited: Bool { status == 429 }
 
     /// The token is missing, invalid, expired or lacks rights (401/403).
-    public var isAuthFailure: Bool { status == 401 || status == 403 }
+    var isAuthFailure: Bool { status == 401 || status == 403 }
 
     /// The record does not exist in this account: a 404 with Hipcall's error body.
     public var isNotFound: Bool { status == 404 && hasHipcallErrorBody }
 
     /// Worth trying again later: 408, 425, 429, 5xx, timeouts and connection failures.
-    public var isRetryable: Bool { failureClass == .transient }
+    var isRetryable: Bool { failureClass == .transient }
 
     /// What kind of failure this is: the one classification of Hipcall's answers.
     public var failureClass: HipcallFailureClass {

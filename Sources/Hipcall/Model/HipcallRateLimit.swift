@@ -13,9 +13,9 @@ public struct HipcallRateLimit: Sendable, Hashable {
     /// The furthest ahead a reset or a `Retry-After` is believed: a later one is clamped to this.
     public static let maxWait: Int64 = 3600
     /// The largest limit believed; a larger `x-ratelimit-limit` or `remaining` is clamped to it.
-    public static let maxLimit = 1_000_000
+    static let maxLimit = 1_000_000
 
-    public init(limit: Int, remaining: Int, reset: Int64) {
+    init(limit: Int, remaining: Int, reset: Int64) {
         self.limit = limit
         self.remaining = remaining
         self.reset = reset
@@ -25,7 +25,7 @@ public struct HipcallRateLimit: Sendable, Hashable {
     /// as Unix seconds; one that is clearly in milliseconds (above 10^11) is divided by 1000, one
     /// that is clearly a delay (below 10^9, i.e. before 2001) counts from `now`, and the result is
     /// clamped to `now ... now + maxWait`. Huge or negative counts are clamped into range.
-    public init?(header: (String) -> String?, now: Date = Date()) {
+    init?(header: (String) -> String?, now: Date = Date()) {
         guard let limit = header("x-ratelimit-limit").flatMap(Self.number),
               let remaining = header("x-ratelimit-remaining").flatMap(Self.number),
               let reset = header("x-ratelimit-reset").flatMap(Self.number)

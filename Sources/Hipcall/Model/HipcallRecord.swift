@@ -12,7 +12,7 @@ public struct HipcallRecord: Sendable, Hashable {
     }
 
     /// Reads a record from the `data` object of an answer; `nil` if it has no integer `id`.
-    public init?(data: JSONValue) {
+    init?(data: JSONValue) {
         guard var members = data.objectValue, let id = members.removeValue(forKey: "id")?.intValue else {
             return nil
         }
@@ -103,7 +103,7 @@ public struct HipcallPage: Sendable, Hashable {
     /// `meta.limit`.
     public var limit: Int64?
 
-    public init(records: [HipcallRecord], count: Int64?, offset: Int64?, limit: Int64?) {
+    init(records: [HipcallRecord], count: Int64?, offset: Int64?, limit: Int64?) {
         self.records = records
         self.count = count
         self.offset = offset

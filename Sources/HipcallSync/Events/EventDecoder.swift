@@ -11,7 +11,7 @@ public struct EventDecoder: Sendable {
     public let maxBodyBytes: Int
 
     /// The most phones Hipcall keeps on one contact.
-    public static let maxContactPhones = 6
+    static let maxContactPhones = 6
 
     /// How far ahead of `now` an `occurred_at` may be; nil accepts any (the publish command, which
     /// only checks shapes). An event further in the future would, once applied, make every later

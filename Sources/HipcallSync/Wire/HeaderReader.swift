@@ -3,7 +3,7 @@ import Foundation
 import HipcallJSON
 
 /// Why a header's value was not used: the `reason` label of `hipcall_sync_header_ignored_total`.
-public enum HeaderProblem: String, Sendable, Hashable {
+enum HeaderProblem: String, Sendable, Hashable {
     /// A field type the header cannot hold (a table where a number belongs, ...).
     case wrongType = "wrong_type"
     /// A number outside what the header allows (negative, zero, or past its bound).
@@ -21,7 +21,7 @@ public enum HeaderProblem: String, Sendable, Hashable {
 }
 
 /// A header whose value the worker did not use, and why.
-public struct IgnoredHeader: Sendable, Hashable, CustomStringConvertible {
+struct IgnoredHeader: Sendable, Hashable, CustomStringConvertible {
     public let header: String
     public let problem: HeaderProblem
 
@@ -117,7 +117,7 @@ public struct HeaderReader: Sendable {
     }
 
     /// An instant written as Unix seconds in a float or integer field, within ``RFC3339/representableSeconds``.
-    public mutating func unixInstant(_ name: String) -> Date? {
+    mutating func unixInstant(_ name: String) -> Date? {
         guard let value = table[name] else { return nil }
         let seconds: Double
         switch value {

@@ -25,28 +25,28 @@ extension SyncTopology {
     public var isPartitioned: Bool { partitions > 0 }
 
     /// The consistent-hash exchange (type `x-consistent-hash`) in front of the partition queues.
-    public var partitionExchange: String { "\(prefix).partitions" }
+    var partitionExchange: String { "\(prefix).partitions" }
 
     /// The fanout exchange that catches what the hash exchange cannot route, bound to partition 0.
-    public var unkeyedExchange: String { "\(prefix).unkeyed" }
+    var unkeyedExchange: String { "\(prefix).unkeyed" }
 
     /// The fanout exchange of the workers' heartbeats: each worker binds a private queue to it, so
     /// it counts the live workers even while the partition queues are deep in a backlog.
-    public var presenceExchange: String { "\(prefix).presence" }
+    var presenceExchange: String { "\(prefix).presence" }
 
     /// The direct exchange of the workers' control traffic: each partition queue is bound to it by
     /// its own name, and the balancer's probes go through it. A worker recognises a probe by the
     /// delivery's exchange, which a publisher to the events exchange cannot forge (a header could be:
     /// a CRM event that carries the probe header is synced like any other).
-    public var controlExchange: String { "\(prefix).control" }
+    var controlExchange: String { "\(prefix).control" }
 
     /// The arguments of the hash exchange: hash the key header; unroutable messages to ``unkeyedExchange``.
-    public var partitionExchangeArguments: AMQPTable {
+    var partitionExchangeArguments: AMQPTable {
         ["hash-header": .string(SyncHeaders.key), "alternate-exchange": .string(unkeyedExchange)]
     }
 
     /// The exchanges only the partitioned mode declares, with their types and arguments.
-    public var partitionExchanges: [(name: String, type: String, arguments: AMQPTable)] {
+    var partitionExchanges: [(name: String, type: String, arguments: AMQPTable)] {
         [
             (unkeyedExchange, "fanout", [:]), (partitionExchange, "x-consistent-hash", partitionExchangeArguments),
             (presenceExchange, "fanout", [:]), (controlExchange, "direct", [:]),
@@ -59,7 +59,7 @@ extension SyncTopology {
     }
 
     /// The TTL queue of retry step `step` for partition `partition`; it dead-letters back to that partition.
-    public func partitionRetryQueue(_ partition: Int, step: Int) -> String {
+    func partitionRetryQueue(_ partition: Int, step: Int) -> String {
         "\(prefix).p\(partition).retry.\(retryDelays[step].milliseconds)ms"
     }
 
@@ -71,7 +71,7 @@ extension SyncTopology {
 
     /// The arguments of a partition queue: quorum, single active consumer, the crash-loop delivery
     /// limit dead-lettering to the dead-letter exchange, as the shared work queue has.
-    public var partitionQueueArguments: AMQPTable {
+    var partitionQueueArguments: AMQPTable {
         [
             "x-queue-type": "quorum", "x-single-active-consumer": .bool(true), "x-delivery-limit": .int(Int64(deliveryLimit)),
             "x-dead-letter-exchange": .string(deadLetterExchange),

@@ -3,8 +3,8 @@
 public enum RoutingKeys {
     public static let companyChanged = "company.changed"
     public static let contactChanged = "contact.changed"
-    public static let companySynced = "company.synced"
-    public static let contactSynced = "contact.synced"
+    static let companySynced = "company.synced"
+    static let contactSynced = "contact.synced"
 
     /// The routing keys of CRM events, one per resource.
     public static let events = [companyChanged, contactChanged]

@@ -18,7 +18,7 @@ public enum SyncHeaders {
     public static let error = "x-hipcall-error"
     public static let status = "x-hipcall-status"
     public static let attempts = "x-hipcall-attempts"
-    public static let firstFailedAt = "x-hipcall-first-failed-at"
+    static let firstFailedAt = "x-hipcall-first-failed-at"
     public static let lastFailedAt = "x-hipcall-last-failed-at"
     /// A retried or dead-lettered message's original routing key.
     public static let originalRoutingKey = "x-hipcall-routing-key"
@@ -51,11 +51,11 @@ public enum SyncHeaders {
     public static let deliveryCount = "x-delivery-count"
 
     /// The longest `x-hipcall-error` value, in UTF-8 bytes.
-    public static let maxErrorBytes = 1024
+    static let maxErrorBytes = 1024
 
     /// The headers describing a failure: class, message (≤ 1 KiB, cut on a character boundary),
     /// status if any, attempts so far, and the first and last failure times (RFC 3339, UTC).
-    public static func failureHeaders(
+    static func failureHeaders(
         for failure: SyncFailure, attempts: Int, firstFailedAt: Date, lastFailedAt: Date
     ) -> [String: String] {
         var headers = [

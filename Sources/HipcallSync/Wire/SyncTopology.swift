@@ -11,7 +11,7 @@ public struct SyncTopology: Sendable, Equatable {
     /// The retry delays, one TTL queue each.
     public var retryDelays: [Duration]
     /// The quorum queue's delivery limit: a safety net against crash loops (the message is then dead-lettered).
-    public var deliveryLimit: Int
+    var deliveryLimit: Int
     /// How many partition queues replace the shared work queue; 0 (the default) is the shared mode.
     public var partitions: Int
 
@@ -39,7 +39,7 @@ public struct SyncTopology: Sendable, Equatable {
     public var deadLetterQueue: String { "\(prefix).dead" }
 
     /// The name of the TTL queue for retry step `index` (0-based).
-    public func retryQueue(_ index: Int) -> String {
+    func retryQueue(_ index: Int) -> String {
         "\(prefix).retry.\(retryDelays[index].milliseconds)ms"
     }
 
@@ -112,10 +112,10 @@ public struct SyncTopology: Sendable, Equatable {
 extension SyncTopology {
     /// The journal: a stream every worker appends applied changes to and reads from the start
     /// (see ``JournalEntry``). It keeps a day; small 8 MB segments let old ones go on time.
-    public var journalStream: String { "\(prefix).applied" }
+    var journalStream: String { "\(prefix).applied" }
 
     /// The journal stream's arguments.
-    public var journalStreamArguments: AMQPTable {
+    var journalStreamArguments: AMQPTable {
         ["x-queue-type": "stream", "x-max-age": "1D", "x-stream-max-segment-size-bytes": .int(8_000_000)]
     }
 }

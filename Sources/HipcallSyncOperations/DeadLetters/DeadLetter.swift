@@ -30,7 +30,7 @@ public struct DeadLetter: Sendable {
     /// Reads a fetched dead-letter message; `bodyLimit` is the worker's event size limit, over
     /// which a body is not parsed (no event in it can be valid) and a RabbitMQ rejection is named
     /// `body_too_large` (the worker refuses such a delivery unread, so it carries no `x-hipcall-*` header).
-    public init(_ delivery: AMQPDelivery, bodyLimit: Int = EventDecoder().maxBodyBytes) {
+    init(_ delivery: AMQPDelivery, bodyLimit: Int = EventDecoder().maxBodyBytes) {
         self.delivery = delivery
         var headers = HeaderReader(delivery.headers)
         let deaths = headers.deaths()
@@ -84,7 +84,7 @@ public struct DeadLetter: Sendable {
     /// The headers that describe a failure rather than the event: the worker's `x-hipcall-*`
     /// and RabbitMQ's dead-lettering and delivery-count headers. A replay drops them all so that
     /// the event starts again with fresh attempts.
-    public static func isFailureHeader(_ name: String) -> Bool {
+    static func isFailureHeader(_ name: String) -> Bool {
         let lowered = name.lowercased()
         return lowered.hasPrefix(SyncHeaders.prefix) || lowered == SyncHeaders.death || lowered.hasPrefix(SyncHeaders.firstDeathPrefix)
             || lowered.hasPrefix(SyncHeaders.lastDeathPrefix) || lowered == SyncHeaders.deliveryCount
@@ -92,7 +92,7 @@ public struct DeadLetter: Sendable {
 
     /// The properties to replay with: every property kept (message id, content type,
     /// persistence, other headers) except the failure headers.
-    public var replayProperties: AMQPProperties {
+    var replayProperties: AMQPProperties {
         var properties = delivery.properties
         properties.headers = properties.headers.filter { !Self.isFailureHeader($0.key) }
         return properties

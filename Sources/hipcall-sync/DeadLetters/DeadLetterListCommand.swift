@@ -19,7 +19,7 @@ struct DeadLetterListCommand: AsyncParsableCommand {
     func run() async throws {
         let topology = try topology.resolved()
         let connection = try await OperatorSession.connect(broker)
-        let letters = try await DeadLetterQueue(connection: connection, topology: topology).browse()
+        let letters = try await DeadLetterCommandError.worded { try await DeadLetterQueue(connection: connection, topology: topology).browse() }
         if json {
             print(JSONValue.array(letters.map(\.summaryJSON)).jsonText)
         } else if letters.isEmpty {

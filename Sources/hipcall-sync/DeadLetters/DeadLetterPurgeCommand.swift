@@ -31,10 +31,12 @@ struct DeadLetterPurgeCommand: AsyncParsableCommand {
         let filter = try filters.filter()
         let connection = try await OperatorSession.connect(broker)
         let showProgress = OperatorSession.stderrIsTerminal
-        let report = try await DeadLetterQueue(connection: connection, topology: topology).purge(
-            filter: filter, limit: filters.limit
-        ) { outcome in
-            if showProgress { OperatorSession.printError(outcome.line) }
+        let report = try await DeadLetterCommandError.worded {
+            try await DeadLetterQueue(connection: connection, topology: topology).purge(
+                filter: filter, limit: filters.limit
+            ) { outcome in
+                if showProgress { OperatorSession.printError(outcome.line) }
+            }
         }
         await connection.close()
         if json {

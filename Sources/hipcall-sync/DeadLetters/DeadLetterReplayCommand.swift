@@ -33,10 +33,12 @@ struct DeadLetterReplayCommand: AsyncParsableCommand {
         let filter = try filters.filter()
         let connection = try await OperatorSession.connect(broker)
         let showProgress = OperatorSession.stderrIsTerminal
-        let report = try await DeadLetterQueue(connection: connection, topology: topology).replay(
-            filter: filter, limit: filters.limit, dryRun: dryRun
-        ) { outcome in
-            if showProgress { OperatorSession.printError(outcome.line) }
+        let report = try await DeadLetterCommandError.worded {
+            try await DeadLetterQueue(connection: connection, topology: topology).replay(
+                filter: filter, limit: filters.limit, dryRun: dryRun
+            ) { outcome in
+                if showProgress { OperatorSession.printError(outcome.line) }
+            }
         }
         await connection.close()
         if json {

@@ -23,7 +23,7 @@ struct DeadLetterShowCommand: AsyncParsableCommand {
     func run() async throws {
         let topology = try topology.resolved()
         let connection = try await OperatorSession.connect(broker)
-        let letters = try await DeadLetterQueue(connection: connection, topology: topology).browse()
+        let letters = try await DeadLetterCommandError.worded { try await DeadLetterQueue(connection: connection, topology: topology).browse() }
             .filter { $0.eventID == eventID }
         await connection.close()
         guard !letters.isEmpty else {

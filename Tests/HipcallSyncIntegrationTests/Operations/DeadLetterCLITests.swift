@@ -1,6 +1,6 @@
 import AMQPClient
 import Foundation
-import HipcallSync
+@testable import HipcallSync
 
 /// Running the `hipcall-sync` binary against one test world, and seeding its dead-letter queue.
 extension SyncTestEnvironment {

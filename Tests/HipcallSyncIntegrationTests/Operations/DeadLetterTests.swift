@@ -1,7 +1,7 @@
-import AMQPClient
+@testable import AMQPClient
 import Foundation
-import HipcallSync
-import HipcallSyncOperations
+@testable import HipcallSync
+@testable import HipcallSyncOperations
 import Testing
 
 @Suite("dead-letters: list, show, replay, purge", .serialized)

@@ -1,6 +1,6 @@
 import AMQPClient
 import Foundation
-import HipcallSync
+@testable import HipcallSync
 import Testing
 
 @Suite("topology: declare and verify", .serialized)

@@ -5,7 +5,7 @@ import FoundationNetworking
 #endif
 import Hipcall
 import HipcallSimulator
-import HipcallSync
+@testable import HipcallSync
 
 /// One isolated world for an integration test: a simulator in this process, broker objects
 /// under a unique prefix on the real test broker, and `hipcall-sync` worker processes started

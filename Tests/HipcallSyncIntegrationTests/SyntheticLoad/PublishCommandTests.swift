@@ -1,4 +1,4 @@
-import AMQPClient
+@testable import AMQPClient
 import Foundation
 import Hipcall
 import HipcallJSON

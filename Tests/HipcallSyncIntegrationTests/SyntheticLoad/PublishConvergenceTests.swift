@@ -2,7 +2,7 @@ import Foundation
 import Hipcall
 import HipcallJSON
 import HipcallSync
-import HipcallSyncOperations
+@testable import HipcallSyncOperations
 import Testing
 
 @Suite("hipcall-sync publish drives a worker to the state its expect file names", .serialized)

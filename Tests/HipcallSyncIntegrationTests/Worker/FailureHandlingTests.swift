@@ -1,8 +1,8 @@
 import AMQPClient
 import Foundation
 import Hipcall
-import HipcallSimulator
-import HipcallSync
+@testable import HipcallSimulator
+@testable import HipcallSync
 import Testing
 
 @Suite("Worker: poison, retries, dead letters, auth", .serialized)

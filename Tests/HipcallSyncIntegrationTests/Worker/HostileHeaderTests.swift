@@ -4,7 +4,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Hipcall
-import HipcallSync
+@testable import HipcallSync
 import Testing
 
 /// Headers and properties chosen by a hostile publisher, against a real worker, broker and simulator.

@@ -1,10 +1,10 @@
-import AMQPClient
+@testable import AMQPClient
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 import HipcallSimulator
-import HipcallSync
+@testable import HipcallSync
 import Synchronization
 import Testing
 

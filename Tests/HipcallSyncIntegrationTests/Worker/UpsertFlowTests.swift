@@ -3,6 +3,7 @@ import Foundation
 import Hipcall
 import HipcallJSON
 import Testing
+@testable import HipcallSync
 
 @Suite("Worker: create, update, unchanged, re-key, contacts", .serialized)
 struct UpsertFlowTests {

@@ -1,8 +1,8 @@
 import Foundation
-import Hipcall
+@testable import Hipcall
 import Testing
 @testable import HipcallSync
-import HipcallSyncOperations
+@testable import HipcallSyncOperations
 
 @Suite struct RetryPolicyTests {
     let policy = RetryPolicy(delays: [.seconds(1), .seconds(5), .seconds(30), .seconds(120)], maxAttempts: 6)

@@ -5,7 +5,7 @@ import FoundationNetworking
 #endif
 import Hipcall
 import HipcallSimulator
-import HipcallSync
+@testable import HipcallSync
 import Synchronization
 import Testing
 
