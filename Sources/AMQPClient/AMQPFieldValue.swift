@@ -58,7 +58,7 @@ public struct AMQPDeathRecord: Sendable, Equatable {
     public var queue: String
     public var reason: String
     public var exchange: String
-    public var routingKeys: [String]
+    var routingKeys: [String]
     public var count: Int64
     public var time: UInt64?
 

@@ -22,8 +22,8 @@ enum HeaderProblem: String, Sendable, Hashable {
 
 /// A header whose value the worker did not use, and why.
 struct IgnoredHeader: Sendable, Hashable, CustomStringConvertible {
-    public let header: String
-    public let problem: HeaderProblem
+    let header: String
+    let problem: HeaderProblem
 
     public var description: String { "\(header): \(problem.rawValue)" }
 }

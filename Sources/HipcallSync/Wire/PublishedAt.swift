@@ -5,7 +5,7 @@ import Foundation
 /// header (Unix milliseconds) and, for other AMQP tools, the standard `timestamp` property (Unix seconds).
 public enum PublishedAt {
     /// The header carrying the publish time: Unix time in milliseconds, as a decimal string.
-    public static let header = SyncHeaders.publishedAt
+    static let header = SyncHeaders.publishedAt
     /// The name the `timestamp` property is counted under when its value is unusable.
     static let timestampProperty = "timestamp"
 

@@ -26,7 +26,7 @@ public enum SyncHeaders {
     // MARK: The workers' own traffic
 
     /// The sending worker's id on a balancing probe or a presence heartbeat.
-    public static let probe = "x-hipcall-probe"
+    static let probe = "x-hipcall-probe"
 
     /// The journal entry's fields (see `JournalEntry`).
     enum Journal {

@@ -20,7 +20,7 @@ public struct DeadLetterFilter: Sendable, Equatable {
     }
 
     /// Whether `letter` passes every set criterion.
-    public func matches(_ letter: DeadLetter) -> Bool {
+    func matches(_ letter: DeadLetter) -> Bool {
         if let reason {
             let fields = [letter.errorClass, letter.errorMessage].compactMap { $0 }
             guard fields.contains(where: { $0.localizedCaseInsensitiveContains(reason) }) else { return false }
