@@ -4,7 +4,7 @@
 /// so the broker dead-letters the original bytes through the queue's dead-letter exchange.
 public struct AMQPBodyLimit: Sendable {
     /// The largest body accepted, in bytes.
-    public let maxBytes: Int
+    let maxBytes: Int
     /// Told about every refused delivery, on the connection's thread: keep it short (log, count).
     let onRefused: @Sendable (AMQPRefusedDelivery) -> Void
 

@@ -6,12 +6,12 @@ public struct AMQPConfiguration: Sendable, Equatable, CustomStringConvertible {
         /// A PEM file of trusted certificate authorities; `nil` uses none (so peer verification fails unless disabled).
         public var caCertificateFile: String?
         /// A PEM client certificate and key, for brokers that authenticate clients by certificate.
-        public var clientCertificateFile: String?
-        public var clientKeyFile: String?
+        var clientCertificateFile: String?
+        var clientKeyFile: String?
         /// Whether the broker's certificate chain is verified.
         public var verifyPeer: Bool = true
         /// Whether the broker's certificate must name the host connected to.
-        public var verifyHostname: Bool = true
+        var verifyHostname: Bool = true
 
         public init(
             caCertificateFile: String? = nil, clientCertificateFile: String? = nil, clientKeyFile: String? = nil,

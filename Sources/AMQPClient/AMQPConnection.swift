@@ -59,7 +59,7 @@ public final class AMQPConnection: Sendable {
 
     /// The broker's reason while it blocks this connection (RabbitMQ's `connection.blocked`, sent
     /// during a memory or disk alarm once the connection publishes); `nil` while it does not.
-    public var blockedReason: String? { mailbox.blockedReason }
+    var blockedReason: String? { mailbox.blockedReason }
 
     /// Whether the broker blocks this connection now (see ``blockedReason``).
     var isBlocked: Bool { blockedReason != nil }

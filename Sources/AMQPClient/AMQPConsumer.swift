@@ -6,7 +6,7 @@ public struct AMQPConsumer: AsyncSequence, Sendable {
     /// The consumer tag the broker knows this consumer by.
     let tag: String
     /// The channel the consumer runs on.
-    public let channel: AMQPChannel
+    let channel: AMQPChannel
     let stream: AsyncThrowingStream<AMQPDelivery, any Error>
 
     public func makeAsyncIterator() -> AsyncThrowingStream<AMQPDelivery, any Error>.AsyncIterator {

@@ -23,7 +23,7 @@ public indirect enum AMQPFieldValue: Sendable, Hashable {
     }
 
     /// The integer inside, if this is an integer or a timestamp.
-    public var intValue: Int64? {
+    var intValue: Int64? {
         switch self {
         case .int(let value): return value
         case .timestamp(let value): return Int64(clamping: value)

@@ -1,7 +1,7 @@
 /// Exponential backoff with full jitter, for reconnecting to the broker.
 public struct Backoff: Sendable {
-    public var initial: Duration
-    public var maximum: Duration
+    var initial: Duration
+    var maximum: Duration
 
     public init(initial: Duration = .milliseconds(100), maximum: Duration = .seconds(10)) {
         self.initial = initial

@@ -14,7 +14,7 @@ public struct SimulatorStats: Sendable, Hashable {
     }
 
     /// Every combination seen, sorted by route, method and status.
-    public var entries: [Entry]
+    var entries: [Entry]
 
     /// All API requests counted.
     public var total: Int { entries.reduce(0) { $0 + $1.count } }
@@ -28,7 +28,7 @@ public struct SimulatorStats: Sendable, Hashable {
     }
 
     /// `{"total": N, "by_status": {"200": N}, "requests": [{"method", "route", "status", "count"}]}`.
-    public var json: JSONValue {
+    var json: JSONValue {
         var byStatus: [String: JSONValue] = [:]
         for entry in entries { byStatus[String(entry.status)] = .int((byStatus[String(entry.status)]?.intValue ?? 0) + Int64(entry.count)) }
         return .object([

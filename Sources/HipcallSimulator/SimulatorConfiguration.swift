@@ -5,13 +5,13 @@ public struct SimulatorConfiguration: Sendable {
     /// TCP port; 0 picks a free one (see `RunningSimulator.port`).
     public var port: Int
     /// One account per token; requests are isolated by the account their token names.
-    public var tokens: [String]
+    var tokens: [String]
     /// Requests per token per one-minute window; 0 turns the limit off.
     public var rateLimitPerMinute: Int
     /// Faults injected into `/api/v3` requests.
-    public var faults: SimulatorFaults
+    var faults: SimulatorFaults
     /// Contact `custom_fields` slugs the accounts define; any other slug is a 422.
-    public var customFieldSlugs: Set<String>
+    var customFieldSlugs: Set<String>
 
     public init(
         host: String = "127.0.0.1",
@@ -33,15 +33,15 @@ public struct SimulatorConfiguration: Sendable {
 /// Faults injected into API requests (never into `/_sim/` ones).
 public struct SimulatorFaults: Sendable, Hashable {
     /// Added to every answer, in milliseconds.
-    public var latencyMs: Int
+    var latencyMs: Int
     /// Up to this many more milliseconds, uniformly random.
-    public var jitterMs: Int
+    var jitterMs: Int
     /// Share (0...1) of requests answered 500, 502 or 503 without touching any record.
     public var errorRate: Double
     /// Share (0...1) of requests held `stallSeconds` and then answered 504 without touching any record.
-    public var stallRate: Double
+    var stallRate: Double
     /// How long a stalled request is held, in seconds.
-    public var stallSeconds: Double
+    var stallSeconds: Double
 
     public init(latencyMs: Int = 0, jitterMs: Int = 0, errorRate: Double = 0, stallRate: Double = 0, stallSeconds: Double = 30) {
         self.latencyMs = latencyMs

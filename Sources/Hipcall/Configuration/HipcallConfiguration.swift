@@ -4,12 +4,12 @@ import Foundation
 public struct HipcallConfiguration: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// Scheme, host and optional port, e.g. `https://use.hipcall.com`; the client appends `/api/v3`
     /// unless the URL already ends with it (the guide writes `https://use.hipcall.com/api/v3`).
-    public var baseURL: String
+    var baseURL: String
     /// The bearer token.
-    public var token: HipcallToken
+    var token: HipcallToken
     /// Where a replacement token is read when Hipcall refuses this one (see
     /// ``HipcallClient/reloadToken()``); `nil` keeps `token` for the client's life.
-    public var tokenSource: (any HipcallTokenSource)?
+    var tokenSource: (any HipcallTokenSource)?
     /// Time allowed to open a connection.
     var connectTimeout: Duration
     /// Time allowed for a whole request, from sending to the last byte of the answer.

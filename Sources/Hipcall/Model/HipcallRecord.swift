@@ -43,7 +43,7 @@ public struct HipcallPhone: Sendable, Hashable {
     /// The number, E.164 (`+442045205757`).
     public var number: String
     /// Position among the record's numbers.
-    public var order: Int64?
+    var order: Int64?
 
     public init(country: String?, number: String, order: Int64? = nil) {
         self.country = country
@@ -58,7 +58,7 @@ public struct HipcallPhone: Sendable, Hashable {
     }
 
     /// The JSON object Hipcall expects; `order` only when set.
-    public var json: JSONValue {
+    var json: JSONValue {
         var object: [String: JSONValue] = ["number": .string(number)]
         if let country { object["country"] = .string(country) }
         if let order { object["order"] = .int(order) }
@@ -71,7 +71,7 @@ public struct HipcallEmail: Sendable, Hashable {
     /// The address.
     public var email: String
     /// Position among the record's addresses.
-    public var order: Int64?
+    var order: Int64?
 
     public init(email: String, order: Int64? = nil) {
         self.email = email
@@ -85,7 +85,7 @@ public struct HipcallEmail: Sendable, Hashable {
     }
 
     /// The JSON object Hipcall expects; `order` only when set.
-    public var json: JSONValue {
+    var json: JSONValue {
         var object: [String: JSONValue] = ["email": .string(email)]
         if let order { object["order"] = .int(order) }
         return .object(object)

@@ -16,7 +16,7 @@ public struct EventDecoder: Sendable {
     /// How far ahead of `now` an `occurred_at` may be; nil accepts any (the publish command, which
     /// only checks shapes). An event further in the future would, once applied, make every later
     /// real event for its record look stale.
-    public let maxClockSkew: Duration?
+    let maxClockSkew: Duration?
 
     public init(maxBodyBytes: Int = 256 * 1024, maxClockSkew: Duration? = nil) {
         self.maxBodyBytes = maxBodyBytes

@@ -17,7 +17,7 @@ public struct SyncEvent: Sendable, Hashable {
     /// A present `external_id` or `company_external_id` member holds its normalised string.
     public let data: [String: JSONValue]
     /// For contacts: the normalised `company_external_id` from `data`, nil when absent or null.
-    public let companyExternalID: String?
+    let companyExternalID: String?
 
     init(
         resource: SyncResource, eventID: String, occurredAt: Date, externalID: String,

@@ -47,7 +47,7 @@ public struct HeaderReader: Sendable {
     }
 
     /// Whether the header is present, whatever its value.
-    public func contains(_ name: String) -> Bool {
+    func contains(_ name: String) -> Bool {
         table[name] != nil
     }
 

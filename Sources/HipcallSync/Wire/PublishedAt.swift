@@ -18,7 +18,7 @@ public enum PublishedAt {
 
     /// The publish time in Unix milliseconds: the header when it holds a positive whole number (a
     /// decimal string or an integer), else the `timestamp` property in milliseconds; nil when neither does.
-    public static func milliseconds(headers: AMQPTable, timestamp: UInt64?) -> Int64? {
+    static func milliseconds(headers: AMQPTable, timestamp: UInt64?) -> Int64? {
         var reader = HeaderReader(headers)
         return milliseconds(&reader, timestamp: timestamp)
     }

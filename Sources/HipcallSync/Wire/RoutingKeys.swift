@@ -10,12 +10,12 @@ public enum RoutingKeys {
     public static let events = [companyChanged, contactChanged]
 
     /// The event routing key of `resource`.
-    public static func changed(_ resource: SyncResource) -> String {
+    static func changed(_ resource: SyncResource) -> String {
         resource == .companies ? companyChanged : contactChanged
     }
 
     /// The synced notice's routing key of `resource`.
-    public static func synced(_ resource: SyncResource) -> String {
+    static func synced(_ resource: SyncResource) -> String {
         resource == .companies ? companySynced : contactSynced
     }
 

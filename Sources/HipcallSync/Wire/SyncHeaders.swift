@@ -10,7 +10,7 @@ public enum SyncHeaders {
     /// `<resource>:<external_id>` (for example `companies:ERP-1`): the partitioned mode's hash key.
     public static let key = "x-hipcall-key"
     /// When the publisher sent the event (Unix milliseconds), for the publish-to-ack latency.
-    public static let publishedAt = "x-hipcall-published-at"
+    static let publishedAt = "x-hipcall-published-at"
 
     // MARK: Set on retried and dead-lettered messages
 

@@ -10,7 +10,7 @@ public struct DeadLetterFilter: Sendable, Equatable {
     /// The body's external id, exactly.
     public var externalID: String?
     /// Only messages that failed before this instant; a message without a failure time never matches.
-    public var failedBefore: Date?
+    var failedBefore: Date?
 
     public init(reason: String? = nil, type: String? = nil, externalID: String? = nil, failedBefore: Date? = nil) {
         self.reason = reason

@@ -13,7 +13,7 @@ public struct DeadLetterQueue: Sendable {
     /// The connection every operation opens its channels on.
     public let connection: AMQPConnection
     /// Names the dead-letter queue and the events exchange replays go to.
-    public let topology: SyncTopology
+    let topology: SyncTopology
 
     public init(connection: AMQPConnection, topology: SyncTopology) {
         self.connection = connection

@@ -12,7 +12,7 @@ import HipcallSync
 /// delivery limit, length limits), not arbitrary ones. Bindings cannot be read over AMQP:
 /// ``checkBindings(listed:)`` compares a list obtained elsewhere (`rabbitmqctl list_bindings`).
 public struct TopologyVerifier: Sendable {
-    public let topology: SyncTopology
+    let topology: SyncTopology
 
     public init(topology: SyncTopology) {
         self.topology = topology
