@@ -13,7 +13,7 @@ public struct AMQPConfiguration: Sendable, Equatable, CustomStringConvertible {
         /// Whether the broker's certificate must name the host connected to.
         var verifyHostname: Bool = true
 
-        public init(
+        init(
             caCertificateFile: String? = nil, clientCertificateFile: String? = nil, clientKeyFile: String? = nil,
             verifyPeer: Bool = true, verifyHostname: Bool = true
         ) {

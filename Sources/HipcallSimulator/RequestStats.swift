@@ -5,7 +5,7 @@ import NIOConcurrencyHelpers
 /// Counts of API requests the simulator answered, by method, route template and status.
 public struct SimulatorStats: Sendable, Hashable {
     /// One counted combination.
-    public struct Entry: Sendable, Hashable {
+    struct Entry: Sendable, Hashable {
         public var method: String
         /// Route template, e.g. `/api/v3/companies/by-external-id/:external_id`, or `unmatched`.
         public var route: String
