@@ -52,7 +52,7 @@ public struct AMQPGetMessage: Sendable {
 
 /// What `queue.declare` reported about a queue.
 public struct AMQPQueueInfo: Sendable, Equatable {
-    public let name: String
+    let name: String
     public let messageCount: UInt32
     let consumerCount: UInt32
 }

@@ -23,7 +23,7 @@ public struct HipcallError: Error, Sendable, CustomStringConvertible {
     /// HTTP status, `nil` when no answer was received.
     public var status: Int?
     /// `errors.detail` of the answer, if any.
-    public var detail: String?
+    var detail: String?
     /// Field errors of a 422 (`external_id: ["has already been taken"]`).
     public var fieldErrors: [String: [String]]
     /// Rate-limit state from the answer's headers, if any.

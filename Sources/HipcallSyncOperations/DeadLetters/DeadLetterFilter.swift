@@ -6,7 +6,7 @@ public struct DeadLetterFilter: Sendable, Equatable {
     /// A case-insensitive substring of the error class or the error message.
     public var reason: String?
     /// The routing key, exactly (`company.changed`).
-    public var type: String?
+    var type: String?
     /// The body's external id, exactly.
     public var externalID: String?
     /// Only messages that failed before this instant; a message without a failure time never matches.

@@ -11,7 +11,7 @@ import HipcallSync
 /// replayed again by the next run.
 public struct DeadLetterQueue: Sendable {
     /// The connection every operation opens its channels on.
-    public let connection: AMQPConnection
+    let connection: AMQPConnection
     /// Names the dead-letter queue and the events exchange replays go to.
     let topology: SyncTopology
 
