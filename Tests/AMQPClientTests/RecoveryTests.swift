@@ -1,4 +1,4 @@
-import AMQPClient
+@testable import AMQPClient
 import TestSupport
 import Testing
 
