@@ -151,14 +151,36 @@ struct SyntheticGeneratorTests {
         #expect(try SyntheticConfiguration.shape(count: nil, keys: nil, updatesPerKey: nil, duplicateRatio: 0, invalidRatio: 0) == (1000, 1000))
         #expect(try SyntheticConfiguration.shape(count: 1000, keys: nil, updatesPerKey: 4, duplicateRatio: 0, invalidRatio: 0) == (1000, 250))
         #expect(try SyntheticConfiguration.shape(count: nil, keys: 100, updatesPerKey: 5, duplicateRatio: 0.5, invalidRatio: 0) == (1000, 100))
-        #expect(throws: SyntheticConfigurationError.self) {
+        #expect(throws: SyntheticConfigurationError(.updatesPerKey, .overdetermined)) {
             try SyntheticConfiguration.shape(count: 10, keys: 5, updatesPerKey: 2, duplicateRatio: 0, invalidRatio: 0)
         }
-        #expect(throws: SyntheticConfigurationError(field: "--keys", message: "20 keys need at least as many valid events; there are 10")) {
+        #expect(throws: SyntheticConfigurationError(.keys, .moreKeysThanValidEvents(keys: 20, valid: 10))) {
             try SyntheticConfiguration.shape(count: 10, keys: 20, updatesPerKey: nil, duplicateRatio: 0, invalidRatio: 0)
         }
-        #expect(throws: SyntheticConfigurationError.self) {
+        #expect(throws: SyntheticConfigurationError(.duplicateRatio, .faultSharesTooLarge(most: 0.99))) {
             try SyntheticConfiguration.shape(count: 10, keys: nil, updatesPerKey: nil, duplicateRatio: 0.6, invalidRatio: 0.4)
+        }
+    }
+
+    @Test("each setting is checked against its range, and the error names the setting and the range")
+    func settingRanges() {
+        #expect(throws: SyntheticConfigurationError(.count, .integerOutOfRange(0, SyntheticConfiguration.countRange))) {
+            try SyntheticConfiguration.shape(count: 0, keys: nil, updatesPerKey: nil, duplicateRatio: 0, invalidRatio: 0)
+        }
+        #expect(throws: SyntheticConfigurationError(.keys, .integerOutOfRange(100_000_001, SyntheticConfiguration.keysRange))) {
+            try SyntheticConfiguration.shape(count: nil, keys: 100_000_001, updatesPerKey: nil, duplicateRatio: 0, invalidRatio: 0)
+        }
+        #expect(throws: SyntheticConfigurationError(.updatesPerKey, .integerOutOfRange(0, SyntheticConfiguration.updatesPerKeyRange))) {
+            try SyntheticConfiguration.shape(count: nil, keys: nil, updatesPerKey: 0, duplicateRatio: 0, invalidRatio: 0)
+        }
+        #expect(throws: SyntheticConfigurationError(.invalidRatio, .ratioOutOfRange(1.5, SyntheticConfiguration.ratioRange))) {
+            try SyntheticConfiguration.shape(count: 10, keys: nil, updatesPerKey: nil, duplicateRatio: 0, invalidRatio: 1.5)
+        }
+        #expect(throws: SyntheticConfigurationError(.contactsRatio, .ratioOutOfRange(-0.1, SyntheticConfiguration.ratioRange))) {
+            try SyntheticConfiguration.shape(count: 10, keys: nil, updatesPerKey: nil, contactsRatio: -0.1, duplicateRatio: 0, invalidRatio: 0)
+        }
+        #expect(throws: SyntheticConfigurationError(.count, .noValidEvent)) {
+            try SyntheticConfiguration.shape(count: 1, keys: nil, updatesPerKey: nil, duplicateRatio: 0.5, invalidRatio: 0.49)
         }
     }
 

@@ -75,7 +75,7 @@ public struct SyntheticGenerator: Sendable, RandomAccessCollection {
         var random = SyntheticRandom(seed: configuration.seed, 5, UInt64(index))
         let eventID = Self.uuid(&random)
         let key = self.key(slot)
-        var writer = SyntheticJSONWriter()
+        var writer = JSONWriter()
         writer.raw("{")
         writer.key("event_id")
         writer.string(eventID)

@@ -1,3 +1,4 @@
+import HipcallJSON
 import HipcallSync
 /// The kinds of intentionally invalid events a fault drill publishes; the worker must dead-letter each one.
 public enum SyntheticPoison: String, Sendable, CaseIterable {
@@ -21,9 +22,9 @@ public enum SyntheticPoison: String, Sendable, CaseIterable {
         let resource = isContact ? "contacts" : "companies"
         let nameField: StaticString = isContact ? "first_name" : "name"
         var externalID = "BAD-\(number + 1)"
-        var writer = SyntheticJSONWriter()
+        var writer = JSONWriter()
         /// Writes a whole event whose parts are overridden by the poison kind.
-        func write(externalID: String?, occurredAt: String, data: (inout SyntheticJSONWriter) -> Void) {
+        func write(externalID: String?, occurredAt: String, data: (inout JSONWriter) -> Void) {
             writer.raw("{")
             writer.key("event_id")
             writer.string(eventID)
@@ -41,7 +42,7 @@ public enum SyntheticPoison: String, Sendable, CaseIterable {
             data(&writer)
             writer.raw("}}")
         }
-        let plainName: (inout SyntheticJSONWriter) -> Void = {
+        let plainName: (inout JSONWriter) -> Void = {
             $0.key(nameField)
             $0.string("Poison \(number + 1)")
         }

@@ -88,20 +88,10 @@ struct PublishCommand: AsyncParsableCommand {
     var noDeclare = false
 
     func validate() throws {
-        try EnvironmentDefaults.checked {
-            // A pause between publishes of 1 / rate seconds: at most 1000 s.
-            if rate != 0 { _ = try SettingParser.number(rate, SettingName(flag: "--rate"), in: 0.001...1_000_000) }
-            if let count { _ = try SettingParser.integer(count, SettingName(flag: "--count"), in: 1...100_000_000) }
-            if let keys { _ = try SettingParser.integer(keys, SettingName(flag: "--keys"), in: 1...100_000_000) }
-            if let updatesPerKey { _ = try SettingParser.integer(updatesPerKey, SettingName(flag: "--updates-per-key"), in: 1...1_000_000) }
-            _ = try SettingParser.number(duplicateRatio, SettingName(flag: "--duplicate-ratio"), in: 0...1)
-            _ = try SettingParser.number(invalidRatio, SettingName(flag: "--invalid-ratio"), in: 0...1)
-            if let contactsRatio { _ = try SettingParser.number(contactsRatio, SettingName(flag: "--contacts-ratio"), in: 0...1) }
-        }
-        // The event count is divided by the share of fresh events: keep that share from vanishing.
-        guard duplicateRatio + invalidRatio <= 0.99 else {
-            throw ValidationError("--duplicate-ratio plus --invalid-ratio must be at most 0.99")
-        }
+        // A pause between publishes of 1 / rate seconds: at most 1000 s.
+        if rate != 0 { _ = try EnvironmentDefaults.checked { try SettingParser.number(rate, SettingName(flag: "--rate"), in: 0.001...1_000_000) } }
+        // Every synthetic setting is checked by SyntheticConfiguration alone.
+        _ = try shape()
         guard (1...65535).contains(window) else { throw ValidationError("--window must be between 1 and 65535") }
         if file != nil {
             let synthetic = count != nil || keys != nil || updatesPerKey != nil || seed != nil || startTime != nil
@@ -116,17 +106,17 @@ struct PublishCommand: AsyncParsableCommand {
         if let startTime, SyntheticConfiguration.milliseconds(rfc3339: startTime) == nil {
             throw ValidationError("--start-time '\(startTime)' is not an RFC 3339 date-time")
         }
-        do {
-            _ = try shape()
-        } catch {
-            throw ValidationError(error.description)
-        }
     }
 
-    /// The synthetic run's count and keys.
-    private func shape() throws(SyntheticConfigurationError) -> (count: Int, keys: Int) {
-        try SyntheticConfiguration.shape(
-            count: count, keys: keys, updatesPerKey: updatesPerKey, duplicateRatio: duplicateRatio, invalidRatio: invalidRatio)
+    /// The synthetic run's count and keys, every synthetic setting checked; a bad one exits 64 naming its flag.
+    private func shape() throws(ValidationError) -> (count: Int, keys: Int) {
+        do {
+            return try SyntheticConfiguration.shape(
+                count: count, keys: keys, updatesPerKey: updatesPerKey, contactsRatio: contactsRatio ?? 0.5,
+                duplicateRatio: duplicateRatio, invalidRatio: invalidRatio)
+        } catch {
+            throw ValidationError(error.commandLineMessage)
+        }
     }
 
     func run() async throws {
