@@ -9,7 +9,7 @@ public enum ExternalID {
 
     /// Normalises a JSON value the way Hipcall stores it, or explains why it cannot be an external id.
     /// `null` is not handled here: callers decide what a null means for their field.
-    static func normalise(_ value: JSONValue, field: String) throws(EventRejection) -> String {
+    public static func normalise(_ value: JSONValue, field: String) throws(EventRejection) -> String {
         let raw: String
         switch value {
         case .string(let string): raw = string
