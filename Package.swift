@@ -115,13 +115,28 @@ let package = Package(
         .executableTarget(name: "FuzzJSON", dependencies: ["FuzzHarness"], path: "Sources/Fuzz/JSON"),
         .executableTarget(name: "FuzzHeaders", dependencies: ["FuzzHarness"], path: "Sources/Fuzz/Headers"),
         .executableTarget(name: "FuzzAMQPURL", dependencies: ["FuzzHarness"], path: "Sources/Fuzz/AMQPURL"),
+        // Helpers every test target shares (polling, gates, the test broker, package paths, a scripted
+        // HTTP server); a regular target at Tests/TestSupport, as hummingbird keeps HummingbirdTesting.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "AMQPClient",
+                "HipcallJSON",
+                "HipcallSimulator",
+                "HipcallSync",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "FuzzRegressionTests",
             dependencies: ["AMQPClient", "FuzzHarness", "Hipcall", "HipcallJSON", "HipcallSync"]
         ),
         .testTarget(
             name: "HipcallSyncTests",
-            dependencies: ["Hipcall", "HipcallJSON", "HipcallSync", "HipcallSyncOperations"]
+            dependencies: ["Hipcall", "HipcallJSON", "HipcallSync", "HipcallSyncOperations", "TestSupport"]
         ),
         .testTarget(
             name: "SyntheticLoadTests",
@@ -133,19 +148,23 @@ let package = Package(
         ),
         .testTarget(
             name: "HipcallSyncIntegrationTests",
-            dependencies: ["AMQPClient", "Hipcall", "HipcallJSON", "HipcallSimulator", "HipcallSync", "HipcallSyncOperations", "SyntheticLoad"]
+            dependencies: [
+                "AMQPClient", "Hipcall", "HipcallJSON", "HipcallSimulator", "HipcallSync", "HipcallSyncOperations", "SyntheticLoad",
+                "TestSupport",
+            ]
         ),
         .testTarget(
             name: "PackagingTests",
             dependencies: [
                 "AMQPClient",
                 "HipcallSync",
+                "TestSupport",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(
             name: "AMQPClientTests",
-            dependencies: ["AMQPClient"]
+            dependencies: ["AMQPClient", "TestSupport"]
         ),
         .testTarget(
             name: "HipcallContractTests",
@@ -153,6 +172,7 @@ let package = Package(
                 "Hipcall",
                 "HipcallJSON",
                 "HipcallSimulator",
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -46,19 +46,8 @@ public final class HipcallSimulator: Sendable {
     /// Starts a simulator in this process (use port 0 for a free port) and returns once it listens.
     public static func start(_ configuration: SimulatorConfiguration) async throws -> RunningSimulator {
         let simulator = HipcallSimulator(configuration: configuration)
-        let (ports, continuation) = AsyncStream.makeStream(of: Result<Int, any Error>.self)
-        let task = Task {
-            do {
-                try await simulator.run { continuation.yield(.success($0)) }
-                continuation.finish()
-            } catch {
-                continuation.yield(.failure(error))
-            }
-        }
-        for await result in ports {
-            return RunningSimulator(simulator: simulator, host: configuration.host, port: try result.get(), task: task)
-        }
-        throw CancellationError()
+        let server = try await InProcessServer.start(host: configuration.host) { try await simulator.run(onListening: $0) }
+        return RunningSimulator(simulator: simulator, server: server)
     }
 
     // MARK: Run-time control (the same as the `/_sim/` endpoints)
@@ -100,25 +89,21 @@ public final class HipcallSimulator: Sendable {
 public struct RunningSimulator: Sendable {
     /// The simulator, for run-time control and introspection.
     public let simulator: HipcallSimulator
-    /// The interface it listens on.
-    public let host: String
-    /// The port it is bound to.
-    public let port: Int
-    private let task: Task<Void, Never>
+    private let server: InProcessServer
 
-    init(simulator: HipcallSimulator, host: String, port: Int, task: Task<Void, Never>) {
+    init(simulator: HipcallSimulator, server: InProcessServer) {
         self.simulator = simulator
-        self.host = host
-        self.port = port
-        self.task = task
+        self.server = server
     }
+
+    /// The interface it listens on.
+    public var host: String { server.host }
+    /// The port it is bound to.
+    public var port: Int { server.port }
 
     /// `http://host:port`, the base URL for `HipcallConfiguration`.
-    public var baseURL: String { "http://\(host):\(port)" }
+    public var baseURL: String { server.baseURL }
 
     /// Stops serving and waits until the server has shut down.
-    public func stop() async {
-        task.cancel()
-        await task.value
-    }
+    public func stop() async { await server.stop() }
 }

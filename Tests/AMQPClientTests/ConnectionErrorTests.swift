@@ -1,4 +1,5 @@
 import AMQPClient
+import TestSupport
 import Testing
 
 @Suite("AMQP connection errors")

@@ -1,6 +1,7 @@
 @testable import AMQPClient
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 /// RabbitMQ's flow control against the real broker: a disk alarm (`set_disk_free_limit` above the

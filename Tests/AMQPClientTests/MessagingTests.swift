@@ -1,4 +1,5 @@
 @testable import AMQPClient
+import TestSupport
 import Testing
 
 @Suite("AMQP messaging against the real broker")

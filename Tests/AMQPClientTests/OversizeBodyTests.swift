@@ -1,5 +1,6 @@
 import AMQPClient
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite("Bodies over a consumer's limit, against the real broker")

@@ -6,6 +6,7 @@ import FoundationNetworking
 import Hipcall
 import HipcallSimulator
 @testable import HipcallSync
+import TestSupport
 
 /// One isolated world for an integration test: a simulator in this process, broker objects
 /// under a unique prefix on the real test broker, and `hipcall-sync` worker processes started
@@ -19,20 +20,16 @@ final class SyncTestEnvironment: @unchecked Sendable {
     private var workers: [WorkerProcess] = []
 
     /// The built `hipcall-sync` binary (`ops/test` builds it before the tests run).
-    static var binary: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/hipcall-sync")
-    }
+    static var binary: URL { PackagePaths.binary }
 
-    static var amqpURL: String {
-        ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/%2F"
-    }
+    /// The test broker's URL (`AMQP_URL` or its default).
+    static var amqpURL: String { TestBroker.url }
 
     init(
         faults: SimulatorFaults = SimulatorFaults(), rateLimitPerMinute: Int = 0,
         retryDelays: [Duration] = [.milliseconds(300), .milliseconds(600)], partitions: Int = 0
     ) async throws {
-        let id = UUID().uuidString.prefix(8).lowercased()
+        let id = TestBroker.uniqueID()
         token = "token-\(id)"
         simulator = try await HipcallSimulator.start(
             SimulatorConfiguration(port: 0, tokens: [token], rateLimitPerMinute: rateLimitPerMinute, faults: faults))
@@ -60,7 +57,7 @@ final class SyncTestEnvironment: @unchecked Sendable {
     func startWorker(_ arguments: [String] = [], token: String? = nil, tokenFile: String? = nil) throws -> WorkerProcess {
         let process = Process()
         process.executableURL = Self.binary
-        let metricsPort = try Self.freePort()
+        let metricsPort = try LoopbackListener.freePort()
         process.arguments =
             [
                 "worker", "--hipcall-base-url", simulator.baseURL, "--metrics-host", "127.0.0.1",
@@ -130,14 +127,10 @@ final class SyncTestEnvironment: @unchecked Sendable {
         return letters
     }
 
-    /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+    /// `eventually` with this world's defaults: 30 s, polling every 100 ms (a poll may scrape every
+    /// worker's metrics); returns whether `condition` held.
     func waitUntil(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return try await condition()
+        try await eventually(timeout: timeout, pollingEvery: .milliseconds(100), condition)
     }
 
     /// Stops the workers and removes the broker objects.
@@ -159,24 +152,6 @@ final class SyncTestEnvironment: @unchecked Sendable {
             total += await worker.events(["created", "updated", "unchanged", "coalesced", "stale", "dead_lettered"])
         }
         return total
-    }
-
-    /// A TCP port nobody listens on right now.
-    static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        try withUnsafeMutablePointer(to: &address) { pointer in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                guard bind(descriptor, socketAddress, length) == 0, getsockname(descriptor, socketAddress, &length) == 0 else {
-                    throw CocoaError(.fileReadUnknown)
-                }
-            }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

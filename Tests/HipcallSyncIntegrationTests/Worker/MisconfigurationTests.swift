@@ -6,6 +6,7 @@ import FoundationNetworking
 import HipcallSimulator
 @testable import HipcallSync
 import Synchronization
+import TestSupport
 import Testing
 
 /// A worker whose base URL is not Hipcall's API root pauses and dead-letters nothing; a base URL

@@ -1,5 +1,6 @@
 import Hipcall
 import HipcallJSON
+import TestSupport
 import Testing
 @testable import HipcallSync
 

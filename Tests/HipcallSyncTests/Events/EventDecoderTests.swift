@@ -1,6 +1,7 @@
 import Foundation
 import Hipcall
 import HipcallJSON
+import TestSupport
 import Testing
 @testable import HipcallSync
 

@@ -1,5 +1,6 @@
 @testable import AMQPClient
 import Foundation
+import TestSupport
 import Testing
 @testable import HipcallSync
 

@@ -1,5 +1,6 @@
 import AMQPClient
 import Foundation
+import TestSupport
 import Testing
 @testable import HipcallSync
 

@@ -1,4 +1,5 @@
 import HTTPTypes
+import HipcallSimulator
 import Hummingbird
 import Logging
 import NIOCore
@@ -41,24 +42,14 @@ public enum ScriptedServer {
     /// Starts a server on `127.0.0.1` (a free port) answering with `script`; returns once it listens.
     public static func start(_ script: @escaping @Sendable (Request) async -> Answer) async throws -> RunningScriptedServer {
         let responder = Responder(script: script)
-        let (ports, continuation) = AsyncStream.makeStream(of: Result<Int, any Error>.self)
-        let task = Task {
-            do {
-                try await Application(
-                    responder: responder,
-                    configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: nil),
-                    onServerRunning: { channel in continuation.yield(.success(channel.localAddress?.port ?? 0)) },
-                    logger: Logger(label: "scripted-server")
-                ).run()
-                continuation.finish()
-            } catch {
-                continuation.yield(.failure(error))
-            }
+        return try await InProcessServer.start(host: "127.0.0.1") { onListening in
+            try await Application(
+                responder: responder,
+                configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: nil),
+                onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+                logger: Logger(label: "scripted-server")
+            ).run()
         }
-        for await result in ports {
-            return RunningScriptedServer(port: try result.get(), task: task)
-        }
-        throw CancellationError()
     }
 
     private struct Responder: HTTPResponder {
@@ -82,23 +73,5 @@ public enum ScriptedServer {
     }
 }
 
-/// A scripted server serving in this process; `stop()` it when done.
-public struct RunningScriptedServer: Sendable {
-    /// The port it listens on (on 127.0.0.1).
-    public let port: Int
-    private let task: Task<Void, Never>
-
-    init(port: Int, task: Task<Void, Never>) {
-        self.port = port
-        self.task = task
-    }
-
-    /// `http://127.0.0.1:port`.
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
-
-    /// Stops serving and waits until the server has shut down.
-    public func stop() async {
-        task.cancel()
-        await task.value
-    }
-}
+/// A scripted server serving in this process (on 127.0.0.1); `stop()` it when done.
+public typealias RunningScriptedServer = InProcessServer
