@@ -1,31 +1,95 @@
 import Synchronization
 
-/// A bounded, thread-safe map from a record's key to Hipcall's numeric id, forgetting the least recently used.
-public final class IDCache: Sendable {
-    private let storage: Mutex<LRUMap<SyncKey, Int64>>
+/// A bounded, thread-safe map from a record's key to Hipcall's numeric id, forgetting the least
+/// recently used. A task can wait for a key's id (``waitForID(_:timeout:)``): setting the id, as the
+/// journal follower does when another worker created the record, resumes it.
+final class IDCache: IDStore {
+    private struct State {
+        var ids: LRUMap<SyncKey, Int64>
+        var nextWaiter: UInt64 = 0
+        /// Tasks waiting for a key's id, by key and waiter number.
+        var waiters: [SyncKey: [UInt64: CheckedContinuation<Int64?, Never>]] = [:]
+
+        /// Removes and returns waiter `number` of `key`, if it still waits.
+        mutating func removeWaiter(_ key: SyncKey, _ number: UInt64) -> CheckedContinuation<Int64?, Never>? {
+            let waiter = waiters[key]?.removeValue(forKey: number)
+            if waiters[key]?.isEmpty == true { waiters.removeValue(forKey: key) }
+            return waiter
+        }
+    }
+
+    private let state: Mutex<State>
 
     /// - Parameter capacity: the most ids kept; the least recently used is forgotten beyond it.
-    public init(capacity: Int = 10_000) {
-        storage = Mutex(LRUMap(capacity: capacity))
+    init(capacity: Int = 10_000) {
+        state = Mutex(State(ids: LRUMap(capacity: capacity)))
     }
 
     /// The cached Hipcall id, marking the entry as recently used.
-    public func get(_ key: SyncKey) -> Int64? {
-        storage.withLock { $0.get(key) }
+    func get(_ key: SyncKey) -> Int64? {
+        state.withLock { $0.ids.get(key) }
     }
 
-    /// Caches `hipcallID` for `key`, e.g. after a create or lookup.
-    public func set(_ key: SyncKey, _ hipcallID: Int64) {
-        storage.withLock { $0.set(key, hipcallID) }
+    /// Caches `hipcallID` for `key`, e.g. after a create or lookup, and resumes the tasks waiting for it.
+    func set(_ key: SyncKey, _ hipcallID: Int64) {
+        let waiters = state.withLock { state in
+            state.ids.set(key, hipcallID)
+            return state.waiters.removeValue(forKey: key) ?? [:]
+        }
+        for waiter in waiters.values { waiter.resume(returning: hipcallID) }
     }
 
     /// Forgets `key`, e.g. after a PATCH answered 404 or the record was re-keyed.
-    public func remove(_ key: SyncKey) {
-        storage.withLock { $0.remove(key) }
+    func remove(_ key: SyncKey) {
+        state.withLock { $0.ids.remove(key) }
     }
 
     /// The number of cached ids.
-    public var count: Int {
-        storage.withLock { $0.count }
+    var count: Int {
+        state.withLock { $0.ids.count }
+    }
+
+    /// The number of tasks waiting in ``waitForID(_:timeout:)``.
+    var waiterCount: Int {
+        state.withLock { $0.waiters.values.reduce(0) { $0 + $1.count } }
+    }
+
+    /// `key`'s id: the cached one, or the first one set within `timeout`; nil when none came in
+    /// time or the task was cancelled. No polling: ``set(_:_:)`` resumes the wait.
+    func waitForID(_ key: SyncKey, timeout: Duration) async -> Int64? {
+        if let id = get(key) { return id }
+        return await withTaskGroup(of: Int64?.self) { group in
+            group.addTask { await self.nextID(key) }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// Waits until `key`'s id is set (at once if it is cached); nil when the task is cancelled.
+    private func nextID(_ key: SyncKey) async -> Int64? {
+        let number = state.withLock { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Int64?, Never>) in
+                // Checked under the lock, so that neither a set nor a cancellation since the
+                // caller's last look can be missed.
+                let immediate: Int64?? = state.withLock { state in
+                    if let id = state.ids.get(key) { return .some(id) }
+                    if Task.isCancelled { return .some(nil) }
+                    state.waiters[key, default: [:]][number] = continuation
+                    return .none
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            state.withLock { $0.removeWaiter(key, number) }?.resume(returning: nil)
+        }
     }
 }

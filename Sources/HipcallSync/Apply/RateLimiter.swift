@@ -11,15 +11,15 @@ import Hipcall
 /// A 429 blocks every permit until the given reset time (its `Retry-After` when a proxy sends one,
 /// else its `x-ratelimit-reset`, else a second from now). No reset, penalty or slot lies more than
 /// `maxWait` ahead, so no header value can stall a worker longer than that.
-public actor RateLimiter {
+actor RateLimiter {
     private let now: @Sendable () -> Date
     private let sleep: @Sendable (Duration) async throws -> Void
     /// Added after a reset time before sending again, to absorb clock skew with the server.
-    public let margin: Duration
+    let margin: Duration
     /// How long to wait when the budget is spent and no reset time is known.
-    public let fallbackWindow: Duration
+    let fallbackWindow: Duration
     /// The longest any reset time, penalty or single wait may lie ahead.
-    public let maxWait: Duration
+    let maxWait: Duration
 
     private var limit: Int?
     private var remaining: Int?
@@ -30,7 +30,7 @@ public actor RateLimiter {
     /// - Parameters:
     ///   - now: the clock; inject a fake in tests.
     ///   - sleep: how to wait; inject a fake in tests.
-    public init(
+    init(
         margin: Duration = .milliseconds(500),
         fallbackWindow: Duration = .seconds(60),
         maxWait: Duration = .seconds(HipcallRateLimit.maxWait),
@@ -45,7 +45,7 @@ public actor RateLimiter {
     }
 
     /// Takes in a response's rate-limit headers. `reset` is in Unix seconds (at most `maxWait` ahead is believed).
-    public func record(limit: Int, remaining: Int, reset: Int64) {
+    func record(limit: Int, remaining: Int, reset: Int64) {
         let reportedReset = bounded(reset)
         self.limit = max(limit, 1)
         if reportedReset == resetAt, let local = self.remaining {
@@ -58,7 +58,7 @@ public actor RateLimiter {
     }
 
     /// After a 429: no permit before `until` (plus the margin), and the budget counts as spent.
-    public func penalize(until reset: Int64) {
+    func penalize(until reset: Int64) {
         let until = bounded(reset)
         blockedUntil = max(blockedUntil, until + margin.timeInterval)
         remaining = 0
@@ -66,7 +66,7 @@ public actor RateLimiter {
     }
 
     /// After an answer with a `Retry-After` (a 503 from a proxy): no permit before `until`.
-    public func hold(until second: Int64) {
+    func hold(until second: Int64) {
         blockedUntil = max(blockedUntil, bounded(second))
     }
 
@@ -76,18 +76,18 @@ public actor RateLimiter {
     }
 
     /// Waits until a request may be sent. Throws only if the injected sleep throws (e.g. on cancellation).
-    public func waitForPermit() async throws {
+    func waitForPermit() async throws {
         try await sleep(until: reserveSlot())
     }
 
     /// Waits until a request could be sent, without reserving the slot: callers use it to postpone
     /// a decision (which of a record's pending events to apply) until the budget lets a call out.
-    public func waitUntilOpen() async throws {
+    func waitUntilOpen() async throws {
         try await sleep(until: opening().slot)
     }
 
     /// The permits this process believes it may still use in the current window; nil when unknown.
-    public var knownRemaining: Int? { remaining }
+    var knownRemaining: Int? { remaining }
 
     /// When the next request may go out, and the budget and window end known for that moment
     /// (the window may have rolled over by then, or be spent and wait for its reset). Changes nothing.

@@ -14,14 +14,14 @@ public struct RetryPolicy: Sendable, Hashable {
     }
 
     /// What to do next.
-    public enum Decision: Sendable, Hashable {
+    enum Decision: Sendable, Hashable {
         /// Republish to the delay queue `queueIndex` (an index into `delays`), which holds it for `delay`.
         case retry(delay: Duration, queueIndex: Int)
         case deadLetter
     }
 
     /// The decision after attempt number `attempts` (1 for the first delivery) failed with `failure`.
-    public func decide(attempts: Int, failure: SyncFailure) -> Decision {
+    func decide(attempts: Int, failure: SyncFailure) -> Decision {
         guard failure.isRetryable, attempts < maxAttempts else { return .deadLetter }
         let index = min(max(attempts, 1), delays.count) - 1
         return .retry(delay: delays[index], queueIndex: index)

@@ -1,5 +1,5 @@
 /// Why applying an event failed, classified by what to do about it.
-public enum SyncFailure: Error, Sendable, Hashable, CustomStringConvertible {
+enum SyncFailure: Error, Sendable, Hashable, CustomStringConvertible {
     /// Retrying cannot help (e.g. a 422 on a field, a 404 on a PATCH target that vanished): dead-letter.
     case permanent(reason: String, status: Int?)
     /// May succeed later (network error, 408, 425, 429, 5xx, timeouts): retry with backoff.
@@ -17,7 +17,7 @@ public enum SyncFailure: Error, Sendable, Hashable, CustomStringConvertible {
     case cancelled
 
     /// The value of the `x-hipcall-error-class` header.
-    public var errorClass: String {
+    var errorClass: String {
         switch self {
         case .permanent: "permanent"
         case .transient: "transient"
@@ -29,7 +29,7 @@ public enum SyncFailure: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The HTTP status behind the failure, if there was a response.
-    public var status: Int? {
+    var status: Int? {
         switch self {
         case .permanent(_, let status), .transient(_, let status), .misconfigured(_, let status): status
         case .invalidEvent, .cancelled: nil
@@ -38,7 +38,7 @@ public enum SyncFailure: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A human-readable message (not yet truncated).
-    public var message: String {
+    var message: String {
         switch self {
         case .permanent(let reason, _), .transient(let reason, _), .misconfigured(let reason, _): reason
         case .invalidEvent(let rejection): rejection.description
@@ -58,12 +58,12 @@ public enum SyncFailure: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// Whether another attempt could succeed (the pausing and cancelled cases never reach the
     /// retry policy; were they to, they would be retried, never dead-lettered).
-    public var isRetryable: Bool {
+    var isRetryable: Bool {
         switch self {
         case .transient, .auth, .misconfigured, .cancelled: true
         case .permanent, .invalidEvent: false
         }
     }
 
-    public var description: String { "\(errorClass): \(message)" }
+    var description: String { "\(errorClass): \(message)" }
 }

@@ -15,20 +15,20 @@ import HipcallJSON
 ///   only in case as the same mailbox, and re-adding one would only churn. Removals use the
 ///   spelling Hipcall stores, since that is what its DELETE path expects.
 /// - `phones`/`emails` set to `null` remove every stored entry.
-public struct UpsertPlan: Sendable, Equatable {
+struct UpsertPlan: Sendable, Equatable {
     /// The PATCH body: scalar fields that differ (never `phones` or `emails`).
-    public var patch: [String: JSONValue]
+    var patch: [String: JSONValue]
     /// Phone objects (`country`, `number`, `order`) to POST to the phones sub-resource.
-    public var phonesToAdd: [JSONValue]
+    var phonesToAdd: [JSONValue]
     /// Stored numbers to DELETE. Callers should delete before adding, to stay under Hipcall's phone cap.
-    public var phoneNumbersToRemove: [String]
+    var phoneNumbersToRemove: [String]
     /// Email objects (`email`, `order`) to POST to the emails sub-resource.
-    public var emailsToAdd: [JSONValue]
+    var emailsToAdd: [JSONValue]
     /// Stored addresses to DELETE.
-    public var emailsToRemove: [String]
+    var emailsToRemove: [String]
 
     /// Whether the record already matches: no call is needed at all.
-    public var isUnchanged: Bool {
+    var isUnchanged: Bool {
         patch.isEmpty && phonesToAdd.isEmpty && phoneNumbersToRemove.isEmpty && emailsToAdd.isEmpty
             && emailsToRemove.isEmpty
     }
@@ -36,7 +36,7 @@ public struct UpsertPlan: Sendable, Equatable {
     /// The plan for updating `existing` (the record as Hipcall returned it) to the event's state.
     /// - Parameter resolvedCompanyID: when `data` has `company_external_id`, the Hipcall id it resolved
     ///   to (nil when `company_external_id` is null, which unlinks the company).
-    public static func update(
+    static func update(
         event: SyncEvent, existing: [String: JSONValue], resolvedCompanyID: Int64? = nil
     ) -> UpsertPlan {
         let desired = managedFields(event: event, resolvedCompanyID: resolvedCompanyID)
@@ -65,7 +65,7 @@ public struct UpsertPlan: Sendable, Equatable {
     /// The POST body creating the record: every managed field, `external_id` set, `company_external_id`
     /// replaced by `company_id`, and null `phones`/`emails` left out.
     /// Throws a permanent failure when the field Hipcall requires on create is missing.
-    public static func createBody(event: SyncEvent, resolvedCompanyID: Int64? = nil) throws(SyncFailure) -> [String: JSONValue] {
+    static func createBody(event: SyncEvent, resolvedCompanyID: Int64? = nil) throws(SyncFailure) -> [String: JSONValue] {
         var body = managedFields(event: event, resolvedCompanyID: resolvedCompanyID)
         for list in ["phones", "emails"] where body[list] == .null {
             body.removeValue(forKey: list)

@@ -15,8 +15,8 @@ public struct WorkerConfiguration: Sendable {
     /// record arrive within a few milliseconds of each other and coalesce into one upsert.
     public var linger: Duration
     public var retryPolicy: RetryPolicy
-    /// Whether ids from events and the id cache are used, and events coalesced (off for the baseline).
-    public var useCacheAndCoalescing: Bool
+    /// The coalescer/upserter pair events are applied with: the engine's, or the guide's loop (baseline).
+    public var applyStrategy: ApplyStrategy
     public var idCacheCapacity: Int
     /// How often the API is probed while it refuses the token.
     public var authProbeInterval: Duration
@@ -32,7 +32,7 @@ public struct WorkerConfiguration: Sendable {
 
     public init(
         amqp: AMQPConfiguration, hipcall: HipcallConfiguration, topology: SyncTopology = SyncTopology(), concurrency: Int = 32,
-        prefetch: UInt16 = 512, linger: Duration = .milliseconds(100), retryPolicy: RetryPolicy = RetryPolicy(), useCacheAndCoalescing: Bool = true,
+        prefetch: UInt16 = 512, linger: Duration = .milliseconds(100), retryPolicy: RetryPolicy = RetryPolicy(), applyStrategy: ApplyStrategy = .engine,
         idCacheCapacity: Int = 100_000, authProbeInterval: Duration = .seconds(30), shutdownGracePeriod: Duration = .seconds(20),
         maxClockSkew: Duration = .seconds(3600)
     ) {
@@ -43,7 +43,7 @@ public struct WorkerConfiguration: Sendable {
         self.prefetch = prefetch
         self.linger = linger
         self.retryPolicy = retryPolicy
-        self.useCacheAndCoalescing = useCacheAndCoalescing
+        self.applyStrategy = applyStrategy
         self.idCacheCapacity = idCacheCapacity
         self.authProbeInterval = authProbeInterval
         self.shutdownGracePeriod = shutdownGracePeriod

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What happened to one submitted event, telling the caller whether to ack or take the failure path.
-public enum CoalescingOutcome: Sendable, Equatable {
+enum CoalescingOutcome: Sendable, Equatable {
     /// This event was applied and succeeded: ack it. `supersededEventIDs` were absorbed into it.
     case applied(supersededEventIDs: [String])
     /// This event was applied and failed: take the failure path. The absorbed events share this outcome.
@@ -13,7 +13,7 @@ public enum CoalescingOutcome: Sendable, Equatable {
     case coalesced(intoEventID: String, failure: SyncFailure?)
 
     /// Whether the caller should ack its delivery.
-    public var shouldAck: Bool {
+    var shouldAck: Bool {
         switch self {
         case .applied, .stale: true
         case .failed: false
@@ -41,9 +41,9 @@ public enum CoalescingOutcome: Sendable, Equatable {
 ///
 /// Nothing is acked unless the applied event succeeded. The last applied `occurred_at` per key
 /// is kept in a bounded LRU, fed by this process and, through ``remember(_:)``,
-/// by the fleet's journal; a forgotten key only loses the stale check. With `enabled: false` (baseline), every event is applied in
-/// lock order with no stale check and no coalescing.
-public actor Coalescer {
+/// by the fleet's journal; a forgotten key only loses the stale check. The guide's loop, which
+/// applies every event, is ``GuideLoopCoalescer``.
+actor Coalescer: EventCoalescing {
     /// What a follower learns: `.coalesced` with the winner's result, or `.stale` if the winner was.
     private typealias WinnerResult = CoalescingOutcome
 
@@ -59,10 +59,9 @@ public actor Coalescer {
         let eventID: String
     }
 
-    public let lock: KeyedLock
-    public let enabled: Bool
-    /// How long after its arrival an event is decided at the earliest (not in baseline mode).
-    public let linger: Duration
+    let lock: KeyedLock
+    /// How long after its arrival an event is decided at the earliest.
+    let linger: Duration
     /// Awaited with the lock held, before deciding; returns the function that ends the wait's claim
     /// (e.g. releases an upsert slot) once the event is decided and applied.
     private let ready: @Sendable (SyncEvent) async -> @Sendable () -> Void
@@ -78,23 +77,21 @@ public actor Coalescer {
 
     /// - Parameters:
     ///   - lock: the per-key lock, shared with anything else that writes these records.
-    ///   - enabled: false for baseline mode (apply everything in order).
     ///   - lastAppliedCapacity: how many keys' last applied time to remember.
     ///   - linger: how long after its arrival an event is decided at the earliest.
     ///   - ready: awaited before each decision; its result is called once the decision is carried out.
-    public init(
-        lock: KeyedLock = KeyedLock(), enabled: Bool = true, lastAppliedCapacity: Int = 100_000, linger: Duration = .zero,
+    init(
+        lock: KeyedLock = KeyedLock(), lastAppliedCapacity: Int = 100_000, linger: Duration = .zero,
         ready: @escaping @Sendable (SyncEvent) async -> @Sendable () -> Void = { _ in {} }
     ) {
         self.lock = lock
-        self.enabled = enabled
-        self.linger = enabled ? linger : .zero
+        self.linger = linger
         self.ready = ready
         self.lastApplied = LRUMap(capacity: lastAppliedCapacity)
     }
 
     /// Decides `event`'s fate and, if it is to be applied, runs `apply` while holding its keys.
-    nonisolated public func submit(
+    nonisolated func submit(
         _ event: SyncEvent,
         apply: (SyncEvent) async throws(SyncFailure) -> Void
     ) async -> CoalescingOutcome {
@@ -127,24 +124,23 @@ public actor Coalescer {
 
     /// Takes in changes another worker (or an earlier life of this one) applied, from the journal
     /// (a journal message's batch at once): older events for their keys then count as stale here too.
-    public func remember(_ changes: [(key: SyncKey, occurredAt: Date, eventID: String)]) {
-        guard enabled else { return }
+    func remember(_ changes: [(key: SyncKey, occurredAt: Date, eventID: String)]) {
         for change in changes {
             noteApplied(change.key, occurredAt: change.occurredAt, eventID: change.eventID, replacingEqual: false)
         }
     }
 
-    /// Returns once no event for `key` is held by this process any more (at once when none is):
-    /// a contact waits so for its company's pending create rather than fail to find it.
-    public func waitUntilSettled(_ key: SyncKey) async {
+    func waitUntilSettled(_ key: SyncKey) async {
         guard pending[key] != nil else { return }
         await withCheckedContinuation { settledWaiters[key, default: []].append($0) }
     }
 
     /// The number of events submitted and not yet decided, for a metric.
-    public var pendingCount: Int {
+    var pendingCount: Int {
         pending.values.reduce(0) { $0 + $1.count }
     }
+
+    nonisolated var lockWaiterCount: Int { lock.waiterCount }
 
     private enum Decision: Sendable {
         case apply(CoalescingOutcome)
@@ -161,7 +157,6 @@ public actor Coalescer {
     /// Called with the lock held: stale, step aside, or apply (the entry stays pending until `finish`).
     private func decide(_ event: SyncEvent, sequence: UInt64) -> Decision {
         let key = event.key
-        guard enabled else { return .apply(.applied(supersededEventIDs: [])) }
         if let last = lastApplied.get(key),
             event.occurredAt < last.occurredAt
                 || (event.occurredAt == last.occurredAt && event.eventID == last.eventID)
@@ -198,7 +193,7 @@ public actor Coalescer {
         let key = event.key
         let followers = removePending(key, sequence)?.followers ?? []
         // A re-key event may be applied after a newer one: keep the newest time.
-        if failure == nil, enabled {
+        if failure == nil {
             noteApplied(key, occurredAt: event.occurredAt, eventID: event.eventID, replacingEqual: true)
         }
         deliver(.coalesced(intoEventID: event.eventID, failure: failure), to: followers)

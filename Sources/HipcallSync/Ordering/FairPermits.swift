@@ -20,6 +20,11 @@ final class FairPermits: Sendable {
         state = Mutex(State(available: count))
     }
 
+    /// How many tasks wait for a permit.
+    var waiterCount: Int {
+        state.withLock { $0.waiters.count + $0.waitersAhead.count }
+    }
+
     /// Waits for a permit. Not cancellable: permits come back as their holders finish, which they
     /// do after a cancellation too.
     func acquire(ahead: Bool = false) async {

@@ -14,17 +14,17 @@ import Synchronization
 ///
 /// A class around a `Mutex` rather than an actor, so that `withLock` can run `body` in the
 /// caller's isolation without requiring it to be `Sendable`.
-public final class KeyedLock: Sendable {
+final class KeyedLock: Sendable {
     private struct Entry {
         var waiters: Deque<CheckedContinuation<Void, Never>> = []
     }
 
     private let entries = Mutex<[SyncKey: Entry]>([:])
 
-    public init() {}
+    init() {}
 
     /// Runs `body` while holding every key in `keys` (duplicates are ignored).
-    public func withLock<T>(
+    func withLock<T>(
         keys: [SyncKey],
         isolation: isolated (any Actor)? = #isolation,
         _ body: () async throws -> T
@@ -38,17 +38,17 @@ public final class KeyedLock: Sendable {
     }
 
     /// The number of tasks waiting for any key.
-    public var waiterCount: Int {
+    var waiterCount: Int {
         entries.withLock { $0.values.reduce(0) { $0 + $1.waiters.count } }
     }
 
     /// The number of tasks waiting for `key` (not counting the holder).
-    public func waitingCount(for key: SyncKey) -> Int {
+    func waitingCount(for key: SyncKey) -> Int {
         entries.withLock { $0[key]?.waiters.count ?? 0 }
     }
 
     /// Whether `key` is held by some task.
-    public func isHeld(_ key: SyncKey) -> Bool {
+    func isHeld(_ key: SyncKey) -> Bool {
         entries.withLock { $0[key] != nil }
     }
 

@@ -11,11 +11,11 @@ import Logging
 struct DeliveryHandler: Sendable {
     let topology: SyncTopology
     let decoder: EventDecoder
-    let coalescer: Coalescer
-    let upserter: Upserter
-    let caller: HipcallCaller
+    let coalescer: any EventCoalescing
+    let upserter: any EventUpserting
     let publisher: ReliablePublisher
-    let journal: JournalAppender
+    /// Where applied changes are appended; nil when the strategy keeps no journal (the guide's loop).
+    let journal: JournalAppender?
     let retryPolicy: RetryPolicy
     /// Pauses consumption on auth and misconfiguration failures; its gate holds deliveries meanwhile.
     let pauses: PauseProber
@@ -47,7 +47,7 @@ struct DeliveryHandler: Sendable {
             // The body names the record: the header is counted, and nothing uses it.
             report([mismatch], of: delivery)
         }
-        if let company = event.companyKey, upserter.ids.get(company) == nil {
+        if let company = event.companyKey, upserter.knownID(of: company) == nil {
             // Its company's event may be here too, not applied yet: let it go first.
             await coalescer.waitUntilSettled(company)
         }
@@ -63,7 +63,7 @@ struct DeliveryHandler: Sendable {
             let outcome = await coalescer.submit(event) { _ throws(SyncFailure) in
                 box.result = try await upserter.apply(decodeForApply(delivery, routingKey: routingKey))
             }
-            metrics.lockWaiters(coalescer.lock.waiterCount)
+            metrics.lockWaiters(coalescer.lockWaiterCount)
             switch outcome {
             case .applied(let superseded):
                 guard let result = box.result else { return }
@@ -203,7 +203,7 @@ struct DeliveryHandler: Sendable {
     /// events for the record are stale. Failing that, the event is still acked (it is in Hipcall);
     /// only the fleet's stale check misses this change.
     private func record(_ result: UpsertResult, of event: SyncEvent) async {
-        guard coalescer.enabled else { return }
+        guard let journal else { return }
         do {
             try await journal.append(JournalEntry(event: event, hipcallID: result.hipcallID))
         } catch {

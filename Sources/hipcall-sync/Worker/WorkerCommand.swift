@@ -82,7 +82,7 @@ struct WorkerCommand: AsyncParsableCommand {
         var configuration = WorkerConfiguration(
             amqp: amqp, hipcall: hipcall, topology: topology, concurrency: settings.concurrency, prefetch: settings.prefetch,
             linger: settings.linger, retryPolicy: RetryPolicy(delays: topology.retryDelays, maxAttempts: settings.maxAttempts),
-            useCacheAndCoalescing: !noCache, authProbeInterval: settings.authProbeInterval, shutdownGracePeriod: settings.shutdownGrace)
+            applyStrategy: noCache ? .guideLoop : .engine, authProbeInterval: settings.authProbeInterval, shutdownGracePeriod: settings.shutdownGrace)
         configuration.pauseHoldLimit = settings.pauseHoldLimit
         configuration.maxClockSkew = settings.maxClockSkew
         let metricsPort = settings.metricsPort

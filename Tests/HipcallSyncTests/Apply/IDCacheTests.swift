@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import HipcallSync
 
@@ -41,5 +42,46 @@ import Testing
             }
         }
         #expect(cache.count == 100)
+    }
+}
+
+/// ``IDCache/waitForID(_:timeout:)``: resumed by `set`, never by polling.
+@Suite struct IDCacheWaitTests {
+    private let key = SyncKey(resource: .companies, externalID: "ERP-1")
+
+    @Test func aWaiterIsResumedWhenTheIDIsSet() async {
+        let cache = IDCache(capacity: 4)
+        let waiter = Task { await cache.waitForID(key, timeout: .seconds(60)) }
+        #expect(await eventually { cache.waiterCount == 1 })
+        cache.set(SyncKey(resource: .contacts, externalID: "ERP-1"), 9)  // another key resumes nothing
+        #expect(cache.waiterCount == 1)
+        cache.set(key, 42)
+        #expect(await waiter.value == 42)
+        #expect(cache.waiterCount == 0)
+    }
+
+    @Test func aCachedIDIsReturnedAtOnce() async {
+        let cache = IDCache(capacity: 4)
+        cache.set(key, 7)
+        #expect(await cache.waitForID(key, timeout: .seconds(60)) == 7)
+    }
+
+    @Test func theWaitTimesOutWhenNoIDComes() async {
+        let cache = IDCache(capacity: 4)
+        let started = ContinuousClock.now
+        #expect(await cache.waitForID(key, timeout: .milliseconds(50)) == nil)
+        #expect(ContinuousClock.now - started >= .milliseconds(50))
+        #expect(cache.waiterCount == 0)
+    }
+
+    @Test func cancellationEndsTheWait() async {
+        let cache = IDCache(capacity: 4)
+        let started = ContinuousClock.now
+        let waiter = Task { await cache.waitForID(key, timeout: .seconds(60)) }
+        #expect(await eventually { cache.waiterCount == 1 })
+        waiter.cancel()
+        #expect(await waiter.value == nil)
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(cache.waiterCount == 0)
     }
 }

@@ -11,8 +11,8 @@ private struct Harness {
     let coalescer: Coalescer
     let applied = Recorder<String>()
 
-    init(enabled: Bool = true) {
-        coalescer = Coalescer(lock: lock, enabled: enabled)
+    init() {
+        coalescer = Coalescer(lock: lock)
     }
 
     func submit(_ event: SyncEvent, failing failure: SyncFailure? = nil) async -> CoalescingOutcome {
@@ -26,7 +26,7 @@ private struct Harness {
     func enqueue(_ event: SyncEvent, failing failure: SyncFailure? = nil) async -> Task<CoalescingOutcome, Never> {
         let before = lock.waitingCount(for: key)
         let task = Task { await submit(event, failing: failure) }
-        _ = await eventually { lock.waitingCount(for: key) == before + 1 }
+        #expect(await eventually { lock.waitingCount(for: key) == before + 1 }, "\(event.eventID) queued behind the lock")
         return task
     }
 
@@ -36,7 +36,7 @@ private struct Harness {
         let before = lock.waitingCount(for: key)
         let wasHeld = lock.isHeld(key)
         let task = Task { await lock.withLock(keys: [key]) { await gate.wait() } }
-        _ = await eventually { wasHeld ? lock.waitingCount(for: key) == before + 1 : lock.isHeld(key) }
+        #expect(await eventually { wasHeld ? lock.waitingCount(for: key) == before + 1 : lock.isHeld(key) }, "the outside holder queued")
         return (gate, task)
     }
 }
@@ -80,10 +80,10 @@ private struct Harness {
         let applied = Recorder<String>()
         let apply: @Sendable (SyncEvent) async throws(SyncFailure) -> Void = { event in await applied.append(event.eventID) }
         let first = Task { await coalescer.submit(makeEvent(id: "e1", at: 1), apply: apply) }
-        _ = await eventually { await coalescer.pendingCount == 1 }
+        #expect(await eventually { await coalescer.pendingCount == 1 })
         // e1 holds the lock but is not ready yet: e2 arrives meanwhile and e1 steps aside for it.
         let second = Task { await coalescer.submit(makeEvent(id: "e2", at: 2), apply: apply) }
-        _ = await eventually { await coalescer.pendingCount == 2 }
+        #expect(await eventually { await coalescer.pendingCount == 2 })
         await gate.open()
         #expect(await first.value == .coalesced(intoEventID: "e2", failure: nil))
         #expect(await second.value == .applied(supersededEventIDs: ["e1"]))
@@ -98,7 +98,7 @@ private struct Harness {
         let start = ContinuousClock.now
         // Nothing else holds e1 back: only the linger keeps it undecided until e2 arrives.
         let first = Task { await coalescer.submit(makeEvent(id: "e1", at: 1), apply: apply) }
-        _ = await eventually { await coalescer.pendingCount == 1 }
+        #expect(await eventually { await coalescer.pendingCount == 1 })
         let second = Task { await coalescer.submit(makeEvent(id: "e2", at: 2), apply: apply) }
         #expect(await first.value == .coalesced(intoEventID: "e2", failure: nil))
         #expect(ContinuousClock.now - start >= linger)
@@ -199,19 +199,6 @@ private struct Harness {
         #expect(await rekey.value == .applied(supersededEventIDs: []))
         #expect(await newer.value == .applied(supersededEventIDs: []))
         #expect(await h.applied.items == ["R", "B"])
-    }
-
-    @Test func baselineModeAppliesEverythingInOrder() async {
-        let h = Harness(enabled: false)
-        let (gate, holder) = await h.hold()
-        let first = await h.enqueue(makeEvent(id: "A", at: 1))
-        let newest = await h.enqueue(makeEvent(id: "B", at: 3))
-        await gate.open()
-        await holder.value
-        #expect(await first.value == .applied(supersededEventIDs: []))
-        #expect(await newest.value == .applied(supersededEventIDs: []))
-        #expect(await h.submit(makeEvent(id: "A", at: 1)) == .applied(supersededEventIDs: []))
-        #expect(await h.applied.items == ["A", "B", "A"])
     }
 
     @Test func manyConcurrentEventsEachGetExactlyOneOutcome() async {

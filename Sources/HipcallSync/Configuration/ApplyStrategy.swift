@@ -1,0 +1,27 @@
+/// How a worker applies its events to Hipcall: the coalescer/upserter pair it is built with, and
+/// whether it keeps the fleet's journal. The `worker` command picks ``guideLoop`` for `--no-cache`.
+public struct ApplyStrategy: Sendable {
+    /// Builds the worker's parts from what it shares with them.
+    let build: @Sendable (ApplyContext) -> ApplyParts
+
+    /// The engine: linger and coalescing per record, a stale check, known ids PATCHed directly, the
+    /// id cache, and the journal read at start and appended to after each applied change.
+    public static let engine = ApplyStrategy { context in
+        let ids = IDCache(capacity: context.configuration.idCacheCapacity)
+        let coalescer = Coalescer(linger: context.configuration.linger, ready: context.upsertSlot())
+        let topology = context.configuration.topology
+        return ApplyParts(
+            coalescer: coalescer, upserter: Upserter(caller: context.caller, ids: ids),
+            journal: FleetJournal(
+                appender: JournalAppender(publisher: context.publisher, stream: topology.journalStream),
+                follower: JournalFollower(topology: topology, coalescer: coalescer, ids: ids, me: context.workerID, logger: context.logger)))
+    }
+
+    /// The guide's plain loop, the benchmark's baseline: every event in arrival order per record, looked
+    /// up by external id then created or updated; no coalescing, no linger, no id cache, no journal.
+    public static let guideLoop = ApplyStrategy { context in
+        ApplyParts(
+            coalescer: GuideLoopCoalescer(ready: context.upsertSlot()), upserter: GuideLoopUpserter(caller: context.caller),
+            journal: nil)
+    }
+}
