@@ -15,7 +15,7 @@ extension SyncWorker {
             logger.warning(
                 "paused for longer than the hold limit; returning the partitions' deliveries and not consuming until Hipcall answers properly",
                 metadata: ["limit": "\(limit)", "reason": "\(pause.reason.label)", "partitions": "\(slots.filter(\.isHeld).map(\.index))"])
-            for slot in slots { try? await slot.markClosing()?.close() }
+            for slot in slots { await slot.close() }
             pauseGate.returnHeld(pause: pause.number)
             guard await pauseGate.waitUntilOpen() else { return }
         }

@@ -22,11 +22,10 @@ public final class SyncWorker: Service, Sendable {
     /// Checks the API at start and while paused; opens the gate when Hipcall answers properly.
     let prober: PauseProber
     let handler: DeliveryHandler
-    let journal: JournalFollower?
+    let journal: JournalFollower
     private let publisher: ReliablePublisher
     /// Which of the worker's broker connections RabbitMQ blocks (resource alarm).
     let brokerFlow: BrokerFlow
-    let inFlight = Atomic<Int>(0)
 
     public init(configuration: WorkerConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -37,13 +36,22 @@ public final class SyncWorker: Service, Sendable {
         let limiter = RateLimiter()
         let caller = HipcallCaller(client: client, limiter: limiter, metrics: metrics)
         prober = PauseProber(caller: caller, gate: pauseGate, interval: configuration.authProbeInterval, metrics: metrics, logger: logger)
-        let parts = configuration.applyStrategy.build(
-            ApplyContext(configuration: configuration, caller: caller, limiter: limiter, publisher: publisher, workerID: id, logger: logger))
-        journal = parts.journal?.follower
+        let ids = IDCache(capacity: configuration.idCacheCapacity)
+        let upserter = Upserter(caller: caller, ids: ids, useKnownIDs: configuration.useCacheAndCoalescing)
+        // An event decides which of its record's pending events to apply only once an upsert slot is
+        // free and the rate limit lets a call out: while it waits, newer events are still absorbed.
+        // Companies get slots first: a contact whose company is waiting too would only fail.
+        let upsertSlots = FairPermits(configuration.concurrency)
+        let coalescer = Coalescer(enabled: configuration.useCacheAndCoalescing, linger: configuration.linger) { event in
+            await upsertSlots.acquire(ahead: event.resource == .companies)
+            try? await limiter.waitUntilOpen()
+            return { upsertSlots.release() }
+        }
+        journal = JournalFollower(topology: configuration.topology, coalescer: coalescer, ids: ids, me: id, logger: logger)
         handler = DeliveryHandler(
             topology: configuration.topology, decoder: EventDecoder(maxClockSkew: configuration.maxClockSkew),
-            coalescer: parts.coalescer, upserter: parts.upserter,
-            publisher: publisher, journal: parts.journal?.appender,
+            coalescer: coalescer, upserter: upserter, caller: caller,
+            publisher: publisher, journal: JournalAppender(publisher: publisher, stream: configuration.topology.journalStream),
             retryPolicy: configuration.retryPolicy, pauses: prober, metrics: metrics, logger: logger)
     }
 
@@ -116,13 +124,13 @@ public final class SyncWorker: Service, Sendable {
     /// Runs `body` while the journal is followed on `connection`, starting it once the journal's
     /// past is read (or after ``journalCatchUpLimit``). The baseline (no cache, no coalescing) skips it.
     private func followingJournal(on connection: AMQPConnection, _ body: @escaping @Sendable () async throws -> Void) async throws {
-        guard let journal else { return try await body() }
+        guard configuration.useCacheAndCoalescing else { return try await body() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             // true once the journal is read, false when the limit passed first.
             let (caughtUp, signal) = AsyncStream<Bool>.makeStream()
             group.addTask {
                 do {
-                    try await journal.follow(on: connection) { signal.yield(true) }
+                    try await self.journal.follow(on: connection) { signal.yield(true) }
                 } catch where !Task.isCancelled {
                     self.logger.error("stopped reading the journal", metadata: ["error": "\(error)"])
                 }
@@ -140,10 +148,14 @@ public final class SyncWorker: Service, Sendable {
         }
     }
 
-    /// Consumes the work queue (or the partition queues) on a connection whose topology is declared.
+    /// Consumes the work queue (or the partition queues) on a connection whose topology is declared,
+    /// in one ``ConsumerSession``.
     private func consume(on connection: AMQPConnection, channel: AMQPChannel) async throws {
+        let session = ConsumerSession(
+            handler: handler, limit: Int(configuration.prefetch), gracePeriod: configuration.shutdownGracePeriod,
+            metrics: metrics, logger: logger)
         if configuration.topology.isPartitioned {
-            return try await consumePartitions(on: connection)
+            return try await consumePartitions(on: connection, session: session)
         }
         try await channel.qos(prefetchCount: configuration.prefetch)
         while !Task.isShuttingDownGracefully {
@@ -152,7 +164,7 @@ public final class SyncWorker: Service, Sendable {
                 guard await cancelWhenGracefulShutdown({ await self.pauseGate.waitUntilOpen() }) else { return }
                 logger.notice("consuming again after the pause", metadata: ["queue": "\(configuration.topology.workQueue)"])
             }
-            guard try await consumeUntilPausedTooLong(channel: channel) else { return }
+            guard try await consumeUntilPausedTooLong(channel: channel, session: session) else { return }
         }
     }
 
@@ -161,22 +173,21 @@ public final class SyncWorker: Service, Sendable {
     /// back to the queue once and the consumer is cancelled, so that the broker's `consumer_timeout`
     /// never closes the channel over them (which redelivers everything and, on quorum queues, spends
     /// their `x-delivery-limit`: repeated, that dead-letters the backlog).
-    private func consumeUntilPausedTooLong(channel: AMQPChannel) async throws -> Bool {
+    private func consumeUntilPausedTooLong(channel: AMQPChannel, session: ConsumerSession) async throws -> Bool {
         let queue = configuration.topology.workQueue
         let consumer = try await channel.consume(queue: queue, bodyLimit: bodyLimit(for: queue))
         logger.info(
             "consuming", metadata: ["queue": "\(configuration.topology.workQueue)", "broker": "\(configuration.amqp)"])
         let pausedTooLong = SessionFlag()
-        let result: Result<Void, any Error> = await withTaskGroup(of: Child.self) { group in
+        try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 // Stop taking deliveries as soon as shutdown begins; the stream then ends.
                 try? await gracefulShutdown()
                 try? await consumer.cancel()
-                return .watcher
             }
             group.addTask {
                 let limit = self.configuration.pauseHoldLimit
-                guard let pause = await self.pauseGate.outlasting(limit) else { return .watcher }
+                guard let pause = await self.pauseGate.outlasting(limit) else { return }
                 pausedTooLong.set()
                 // Cancel first: deliveries returned while the subscription is live come straight back
                 // (each redelivery spending the quorum queue's delivery limit), as the partitioned path
@@ -186,76 +197,10 @@ public final class SyncWorker: Service, Sendable {
                 self.logger.warning(
                     "paused for longer than the hold limit; returned the held deliveries to the queue and stopped consuming until Hipcall answers properly",
                     metadata: ["held": "\(held)", "limit": "\(limit)", "reason": "\(pause.reason.label)"])
-                return .watcher
             }
-            var running = 0
-            var outcome: Result<Void, any Error> = .success(())
-            do {
-                for try await delivery in consumer {
-                    if Task.isShuttingDownGracefully {
-                        try? delivery.nack(requeue: true)
-                        continue
-                    }
-                    while running >= Int(configuration.prefetch), let child = await group.next() {
-                        if child == .delivery { running -= 1 }
-                    }
-                    running += 1
-                    metrics.inFlight(inFlight.add(1, ordering: .relaxed).newValue)
-                    group.addTask {
-                        await self.handler.handle(delivery)
-                        self.metrics.inFlight(self.inFlight.subtract(1, ordering: .relaxed).newValue)
-                        return .delivery
-                    }
-                }
-            } catch {
-                outcome = .failure(error)
-            }
-            await finish(&group, running: running, pausedTooLong: pausedTooLong.isSet)
-            return outcome
-        }
-        try result.get()
-        return pausedTooLong.isSet
-    }
-
-    /// Set once by a session's pause watcher when it ended the subscription.
-    private final class SessionFlag: Sendable {
-        private let value = Mutex(false)
-        func set() { value.withLock { $0 = true } }
-        var isSet: Bool { value.withLock { $0 } }
-    }
-
-    /// What a child task of a consuming session was.
-    private enum Child: Sendable {
-        case delivery
-        case watcher
-        case graceExpired
-    }
-
-    /// Ends a session. After a lost connection, in-flight work is cancelled (its acks could not
-    /// reach the broker; the messages come back). During shutdown it may finish within the grace
-    /// period; after a long pause it finishes (held deliveries were given back at once).
-    private func finish(_ group: inout TaskGroup<Child>, running: Int, pausedTooLong: Bool) async {
-        guard Task.isShuttingDownGracefully || pausedTooLong else {
+            try await session.consume(consumer, from: SharedQueueSource(pausedTooLong: pausedTooLong))
             group.cancelAll()
-            return
         }
-        if Task.isShuttingDownGracefully {
-            let grace = configuration.shutdownGracePeriod
-            group.addTask {
-                try? await Task.sleep(for: grace)
-                return .graceExpired
-            }
-        }
-        var remaining = running
-        while remaining > 0, let child = await group.next() {
-            switch child {
-            case .delivery: remaining -= 1
-            case .watcher: continue
-            case .graceExpired:
-                logger.warning("in-flight upserts did not finish within the grace period; cancelling them", metadata: ["left": "\(remaining)"])
-                remaining = 0
-            }
-        }
-        group.cancelAll()
+        return pausedTooLong.isSet
     }
 }

@@ -73,16 +73,6 @@ struct PartitionTests {
         }
     }
 
-    @Test("control: the same stream on the shared queue leaves some records at an older event (the race this mode removes)")
-    func orderingShared() async throws {
-        try await withSyncEnvironment(faults: SimulatorFaults(latencyMs: 2, jitterMs: 15)) { world in
-            let (_, stale) = try await Self.runUpdateStream(in: world)
-            withKnownIssue("competing consumers on one queue apply a key's events out of order", isIntermittent: true) {
-                #expect(stale.isEmpty, "records not at their last event: \(stale)")
-            }
-        }
-    }
-
     /// Queues 10 updates for each of 30 keys before three workers start (so each worker's first
     /// prefetch mixes many versions of the same keys), waits until all are settled, and returns the
     /// workers and the records not equal to their key's last event.
