@@ -73,7 +73,7 @@ public struct HipcallError: Error, Sendable, CustomStringConvertible {
     public var isNotFound: Bool { status == 404 && hasHipcallErrorBody }
 
     /// Worth trying again later: 408, 425, 429, 5xx, timeouts and connection failures.
-    var isRetryable: Bool { failureClass == .transient }
+    public var isRetryable: Bool { failureClass == .transient }
 
     /// What kind of failure this is: the one classification of Hipcall's answers.
     public var failureClass: HipcallFailureClass {
