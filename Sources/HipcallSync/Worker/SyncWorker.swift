@@ -22,7 +22,7 @@ public final class SyncWorker: Service, Sendable {
     /// Checks the API at start and while paused; opens the gate when Hipcall answers properly.
     let prober: PauseProber
     let handler: DeliveryHandler
-    let journal: JournalFollower
+    let journal: JournalFollower?
     private let publisher: ReliablePublisher
     /// Which of the worker's broker connections RabbitMQ blocks (resource alarm).
     let brokerFlow: BrokerFlow
@@ -36,22 +36,13 @@ public final class SyncWorker: Service, Sendable {
         let limiter = RateLimiter()
         let caller = HipcallCaller(client: client, limiter: limiter, metrics: metrics)
         prober = PauseProber(caller: caller, gate: pauseGate, interval: configuration.authProbeInterval, metrics: metrics, logger: logger)
-        let ids = IDCache(capacity: configuration.idCacheCapacity)
-        let upserter = Upserter(caller: caller, ids: ids, useKnownIDs: configuration.useCacheAndCoalescing)
-        // An event decides which of its record's pending events to apply only once an upsert slot is
-        // free and the rate limit lets a call out: while it waits, newer events are still absorbed.
-        // Companies get slots first: a contact whose company is waiting too would only fail.
-        let upsertSlots = FairPermits(configuration.concurrency)
-        let coalescer = Coalescer(enabled: configuration.useCacheAndCoalescing, linger: configuration.linger) { event in
-            await upsertSlots.acquire(ahead: event.resource == .companies)
-            try? await limiter.waitUntilOpen()
-            return { upsertSlots.release() }
-        }
-        journal = JournalFollower(topology: configuration.topology, coalescer: coalescer, ids: ids, me: id, logger: logger)
+        let parts = configuration.applyStrategy.build(
+            ApplyContext(configuration: configuration, caller: caller, limiter: limiter, publisher: publisher, workerID: id, logger: logger))
+        journal = parts.journal?.follower
         handler = DeliveryHandler(
             topology: configuration.topology, decoder: EventDecoder(maxClockSkew: configuration.maxClockSkew),
-            coalescer: coalescer, upserter: upserter, caller: caller,
-            publisher: publisher, journal: JournalAppender(publisher: publisher, stream: configuration.topology.journalStream),
+            coalescer: parts.coalescer, upserter: parts.upserter,
+            publisher: publisher, journal: parts.journal?.appender,
             retryPolicy: configuration.retryPolicy, pauses: prober, metrics: metrics, logger: logger)
     }
 
@@ -124,13 +115,13 @@ public final class SyncWorker: Service, Sendable {
     /// Runs `body` while the journal is followed on `connection`, starting it once the journal's
     /// past is read (or after ``journalCatchUpLimit``). The baseline (no cache, no coalescing) skips it.
     private func followingJournal(on connection: AMQPConnection, _ body: @escaping @Sendable () async throws -> Void) async throws {
-        guard configuration.useCacheAndCoalescing else { return try await body() }
+        guard let journal else { return try await body() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             // true once the journal is read, false when the limit passed first.
             let (caughtUp, signal) = AsyncStream<Bool>.makeStream()
             group.addTask {
                 do {
-                    try await self.journal.follow(on: connection) { signal.yield(true) }
+                    try await journal.follow(on: connection) { signal.yield(true) }
                 } catch where !Task.isCancelled {
                     self.logger.error("stopped reading the journal", metadata: ["error": "\(error)"])
                 }
