@@ -84,15 +84,6 @@ struct CommandLineTests {
         }
     }
 
-    @Test("the pending commands' shared options are the worker's broker and topology options")
-    func pendingSharedOptions() throws {
-        let worker = try ProgramHelp.help(["worker"])
-        #expect(PendingCommands.sharedFlags.isSubset(of: worker.flags), "\(PendingCommands.sharedFlags.subtracting(worker.flags))")
-        #expect(
-            PendingCommands.sharedEnvironment.isSubset(of: worker.environmentVariables),
-            "\(PendingCommands.sharedEnvironment.subtracting(worker.environmentVariables))")
-    }
-
     @Test("the checker rejects what the program lacks")
     func checkerFails() throws {
         let unknownFlag = CommandUse(source: "self-test", arguments: ["worker", "--no-such-flag", "1"], environment: ["AMQP_URL"])
@@ -103,10 +94,5 @@ struct CommandLineTests {
         #expect(try Self.problems(unknownCommand).count == 1)
         let missingSubcommand = CommandUse(source: "self-test", arguments: ["dead-letters"], environment: [])
         #expect(try Self.problems(missingSubcommand).count == 1)
-        if try !ProgramHelp.help([]).subcommands.contains("dead-letters") {
-            // The issue gives `list` no --dry-run; once the command is merged its real help decides.
-            let pendingFlag = CommandUse(source: "self-test", arguments: ["dead-letters", "list", "--dry-run"], environment: [])
-            #expect(try Self.problems(pendingFlag).count == 1)
-        }
     }
 }

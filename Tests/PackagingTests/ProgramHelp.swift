@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 
 /// What the built `hipcall-sync` says about itself: per subcommand path, its `--help` text, the
 /// flags and `$VARIABLES` named there, and its own subcommands.
@@ -12,8 +13,6 @@ struct CommandHelp: Sendable {
     var environmentVariables: Set<String>
     /// The names listed under SUBCOMMANDS.
     var subcommands: Set<String>
-    /// True when this entry comes from `PendingCommands`, not from the binary.
-    var isPending: Bool = false
 
     init(path: [String], text: String) {
         self.path = path
@@ -32,20 +31,11 @@ struct CommandHelp: Sendable {
         }
         self.subcommands = subcommands
     }
-
-    init(pendingPath path: [String], flags: Set<String>, environmentVariables: Set<String>, subcommands: Set<String>) {
-        self.path = path
-        text = ""
-        self.flags = flags.union(["--help", "--version"])
-        self.environmentVariables = environmentVariables
-        self.subcommands = subcommands
-        isPending = true
-    }
 }
 
 /// Runs `<package root>/.build/debug/hipcall-sync [path…] --help` once per path.
 enum ProgramHelp {
-    static let binary = Repository.url(".build/debug/hipcall-sync")
+    static let binary = PackagePaths.binary
     private static let cache = Mutex<[[String]: CommandHelp]>([:])
 
     static func binaryExists() -> Bool {
@@ -81,7 +71,7 @@ enum ProgramHelp {
 
     /// Resolves the subcommand path at the start of `arguments` (stopping at the first flag or at
     /// a word that is no subcommand: a positional argument) and returns that command's help.
-    /// Subcommands the binary does not have yet come from `PendingCommands`; nil when neither knows it.
+    /// nil when the first word is no subcommand of the binary.
     static func resolve(_ arguments: [String]) throws -> (help: CommandHelp, consumed: Int)? {
         var current = try help([])
         var path: [String] = []
@@ -89,21 +79,12 @@ enum ProgramHelp {
             if word.hasPrefix("-") { break }
             if current.subcommands.contains(word) {
                 path.append(word)
-                current = current.isPending ? try requirePending(path) : try help(path)
-            } else if path.isEmpty, let pending = PendingCommands.help([word]) {
-                // Only a top-level command the binary lacks altogether; once it exists, its own help rules.
-                path.append(word)
-                current = pending
+                current = try help(path)
             } else {
                 break
             }
         }
         guard !path.isEmpty else { return nil }
         return (current, path.count)
-    }
-
-    private static func requirePending(_ path: [String]) throws -> CommandHelp {
-        guard let help = PendingCommands.help(path) else { throw PackagingError("no pending spec for \(path)") }
-        return help
     }
 }

@@ -1,9 +1,6 @@
 import Foundation
+import TestSupport
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Hostile and clumsy settings given to the built binary: each exits 64 with a message naming the
 /// setting (flag and variable), never a trap (which exits by signal, or with 132-134).
@@ -84,7 +81,7 @@ struct SettingsCommandLineTests {
 
     @Test("a second worker on a taken metrics port fails with one line naming --metrics-port / METRICS_PORT")
     func takenMetricsPort() throws {
-        let listener = try Listener()
+        let listener = try LoopbackListener()
         defer { listener.close() }
         // The broker URL points nowhere: the port is checked before anything connects.
         let run = try BinaryRun(
@@ -142,37 +139,5 @@ struct BinaryRun: CustomStringConvertible {
 
     var description: String {
         "exit \(exitStatus.map(String.init) ?? "-") signal \(signal.map(String.init) ?? "-")\nstderr: \(stderr.prefix(2000))\nstdout: \(stdout.prefix(500))"
-    }
-}
-
-/// A TCP listener on a free loopback port, standing in for the first worker's metrics endpoint.
-struct Listener {
-    let descriptor: Int32
-    let port: Int
-
-    init() throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw PackagingError("socket: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(descriptor, socketAddress, length) == 0 && listen(descriptor, 4) == 0
-                    && getsockname(descriptor, socketAddress, &length) == 0
-            }
-        }
-        guard bound else {
-            Glibc.close(descriptor)
-            throw PackagingError("cannot listen on a loopback port: errno \(errno)")
-        }
-        self.descriptor = descriptor
-        port = Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    func close() {
-        Glibc.close(descriptor)
     }
 }
