@@ -6,7 +6,7 @@ enum MetricCatalog {
     /// label → swift-metrics type (Counter, Gauge, Timer, Recorder, ...), from the source.
     static func workerMetrics() throws -> [String: String] {
         let source = try Repository.text("Sources/HipcallSync/Worker/WorkerMetrics.swift")
-        guard let regex = try? NSRegularExpression(pattern: #"\b(Counter|FloatingPointCounter|Gauge|Meter|Timer|Recorder)\(label: "([a-zA-Z_:][a-zA-Z0-9_:]*)""#) else { return [:] }
+        let regex = try NSRegularExpression(pattern: #"\b(Counter|FloatingPointCounter|Gauge|Meter|Timer|Recorder)\(label: "([a-zA-Z_:][a-zA-Z0-9_:]*)""#)
         var metrics: [String: String] = [:]
         for match in regex.matches(in: source, range: NSRange(source.startIndex..., in: source)) {
             guard let type = Range(match.range(at: 1), in: source), let name = Range(match.range(at: 2), in: source) else { continue }
