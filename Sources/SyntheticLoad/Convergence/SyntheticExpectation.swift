@@ -31,6 +31,25 @@ public struct ExpectedState: Sendable, Equatable {
     /// Every key with an expected state.
     public var keys: [SyncKey] { newest.keys.sorted() }
 
+    /// Reads what ``json`` wrote (an expect file); nil unless it has that shape.
+    public init?(json: JSONValue) {
+        guard let object = json.objectValue, let invalid = object["invalid"]?.intValue else { return nil }
+        self.invalid = Int(invalid)
+        for resource in SyncResource.allCases {
+            guard let records = object[resource.rawValue]?.objectValue else { return nil }
+            for (externalID, data) in records {
+                guard let data = data.objectValue else { return nil }
+                newest[SyncKey(resource: resource, externalID: externalID)] = Newest(occurredAt: .distantPast, data: data)
+            }
+        }
+    }
+
+    /// Adds `other`: its data wins for a key both name (a later expect file of the same run), and its invalid events add up.
+    public mutating func merge(_ other: ExpectedState) {
+        newest.merge(other.newest) { $1 }
+        invalid += other.invalid
+    }
+
     /// `{"companies": {"<external_id>": {…}}, "contacts": {…}, "invalid": n}`.
     public var json: JSONValue {
         var companies: [String: JSONValue] = [:]

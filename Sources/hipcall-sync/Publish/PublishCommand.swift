@@ -30,7 +30,10 @@ struct PublishCommand: AsyncParsableCommand {
             The report goes to stdout (--json for a machine-readable one); a live progress line goes to \
             stderr when it is a terminal. Exit status: 0 when every event was confirmed; 1 when any was \
             returned or nacked, or the broker failed; 64 for bad options; 65 for a bad input line.
-            """)
+
+            'publish verify' checks that Hipcall's records reached the state --expect-file wrote.
+            """,
+        subcommands: [PublishVerifyCommand.self])
 
     @OptionGroup var broker: BrokerOptions
     @OptionGroup var topology: TopologyOptions
