@@ -13,7 +13,7 @@ struct CommandLineTests {
         }
         let command = "hipcall-sync " + use.arguments.prefix(consumed).joined(separator: " ")
         var problems: [String] = []
-        if !help.subcommands.isEmpty {
+        if help.needsSubcommand {
             problems.append("\(use): '\(command)' needs a subcommand (\(help.subcommands.sorted().joined(separator: ", ")))")
         }
         for flag in use.flags where !help.flags.contains(flag) {

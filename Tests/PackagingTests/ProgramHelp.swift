@@ -13,6 +13,11 @@ struct CommandHelp: Sendable {
     var environmentVariables: Set<String>
     /// The names listed under SUBCOMMANDS.
     var subcommands: Set<String>
+    /// Whether the command only dispatches (`USAGE: … <subcommand>` with no options of its own
+    /// before it); `publish` runs itself and also has `publish verify`.
+    var needsSubcommand: Bool {
+        text.split(separator: "\n").first { $0.hasPrefix("USAGE:") }.map { $0.hasSuffix(" <subcommand>") && !$0.contains("<options>") } ?? false
+    }
 
     init(path: [String], text: String) {
         self.path = path
