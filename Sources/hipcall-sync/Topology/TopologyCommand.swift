@@ -5,5 +5,5 @@ struct TopologyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "topology",
         abstract: "Declare, verify or delete the exchanges, queues and bindings the sync needs.",
-        subcommands: [TopologyDeclareCommand.self, TopologyVerifyCommand.self, TopologyDeleteCommand.self])
+        subcommands: [TopologyDeclareCommand.self, TopologyVerifyCommand.self, TopologyDeleteCommand.self, TopologyShowCommand.self])
 }
