@@ -124,6 +124,25 @@ struct TopologyTests {
         #expect(line.contains("mismatch"))
     }
 
+    @Test("show lists, without a broker, every exchange and queue declare makes, with roles")
+    func show() async throws {
+        try await withSyncEnvironment(partitions: 2) { world in
+            // The topology flags but --amqp-url (the first two): show talks to no broker.
+            let result = try world.run(["topology", "show", "--json"] + world.topologyArguments.dropFirst(2), topologyFlags: false)
+            #expect(result.status == 0, "\(result.stderr)")
+            let shown = try #require(try result.json() as? [String: Any])
+            let exchanges = try #require(shown["exchanges"] as? [[String: Any]])
+            let queues = try #require(shown["queues"] as? [[String: Any]])
+            #expect(exchanges.compactMap { $0["name"] as? String } == world.topology.exchanges.map(\.name))
+            #expect(Set(queues.compactMap { $0["name"] as? String }) == Set(world.topology.queues.map(\.name)))
+            let roles = Dictionary(uniqueKeysWithValues: queues.map { ($0["name"] as? String ?? "", $0["role"] as? String ?? "") })
+            #expect(roles[world.topology.partitionQueue(1)] == "partition")
+            #expect(roles[world.topology.deadLetterQueue] == "dead-letter")
+            #expect(roles.values.filter { $0 == "retry" }.count == 2 * world.topology.retryDelays.count)
+            #expect(roles.values.filter { $0 == "journal" }.count == 1)
+        }
+    }
+
     @Test("verify exits 2 when the broker cannot be reached")
     func unreachable() async throws {
         let world = try await SyncTestEnvironment()
