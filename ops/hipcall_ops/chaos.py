@@ -1,22 +1,21 @@
 """ops/chaos: bounded fault drills on loopback, each ending with a convergence check.
 
 Every scenario publishes synthetic events (with an expect file), lets workers drain them under a
-fault, then checks that the simulator's records equal the expected final state (each key's managed
-fields; a contact's company_external_id as the company's id), that no key has more than one record
-and no record is unexpected, and that the dead-letter queue holds exactly the intentionally invalid
-events. Exits 1 if any scenario fails.
+fault, then checks with `hipcall-sync publish verify` (the one convergence check) that the
+simulator's records equal the expected final state (each key's managed fields; a contact's
+company_external_id as the company's id), that no key has more than one record and no record is
+unexpected, and that the dead-letter queue holds exactly the intentionally invalid events. Exits 1
+if any scenario fails.
 """
 import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench.d"))
-import harness as h  # noqa: E402
+from . import harness as h
 
 SCENARIOS = ["kill", "broker-restart", "faults", "hot-keys", "poison"]
 parser = argparse.ArgumentParser(
@@ -36,87 +35,61 @@ parser.add_argument("--partitions", type=int, default=8,
                          "competing consumers may apply an older event after a newer one [8]")
 parser.add_argument("--workers", type=int, default=None,
                     help="worker processes in every scenario, instead of each scenario's own (3, or 2) [diagnosis]")
-args = parser.parse_args()
-
-pid = os.getpid()
-sim = h.Simulator(18380, rate_limit=0, latency_ms=5, name="chaos.simulator")
-broker_is_ours = os.environ.get("CHAOS_BROKER_STARTED") == "1"
-results = []
+args = pid = sim = broker_is_ours = None  # set by main()
+results = []  # one table row per scenario
 
 
-def norm_list(value, key):
-    if value is None:
-        return []
-    return sorted((item.get(key), item.get("country")) for item in value if isinstance(item, dict))
-
-
-def converge(expected_list, dead_expected, topology, published, seconds, name, note=""):
-    """Compares the simulator's records with the expected state and the dead-letter queue with `invalid`."""
-    records = sim.records()
+def converge(expect_files, topology, published, seconds, name, note=""):
+    """Checks the simulator's records against the expect files with `publish verify` (simulator
+    faults off), and the dead-letter queue against the invalid events they count."""
     with open(os.path.join(h.RUN_DIR, name + ".records.json"), "w") as f:
-        json.dump(records, f, indent=1, ensure_ascii=False)
-    lost, duplicates, problems = 0, 0, []
-    for resource in ("companies", "contacts"):
-        expected = {}
-        for part in expected_list:
-            expected.update(part.get(resource, {}))
-        by_key = {}
-        for record in records[resource]:
-            by_key.setdefault(record.get("external_id"), []).append(record)
-        company_ids = {r.get("external_id"): r["id"] for r in records["companies"]}
-        for key, recs in by_key.items():
-            if key not in expected:
-                duplicates += len(recs)
-                problems.append("%s %r: unexpected record" % (resource, key))
-            elif len(recs) > 1:
-                duplicates += len(recs) - 1
-                problems.append("%s %r: %d records" % (resource, key, len(recs)))
-        for key, fields in expected.items():
-            recs = by_key.get(key)
-            if not recs:
-                lost += 1
-                problems.append("%s %r: missing" % (resource, key))
-                continue
-            record = recs[0]
-            wrong = []
-            for field, want in fields.items():
-                if field == "company_external_id":
-                    ok = record.get("company_id") == (company_ids.get(want) if want is not None else None)
-                elif field in ("phones", "emails"):
-                    ok = norm_list(record.get(field), "number" if field == "phones" else "email") == norm_list(
-                        want, "number" if field == "phones" else "email")
-                else:
-                    ok = record.get(field) == want
-                if not ok:
-                    wrong.append(field)
-            if wrong:
-                lost += 1
-                problems.append("%s %r: %s differ" % (resource, key, ",".join(wrong)))
+        json.dump(sim.records(), f, indent=1, ensure_ascii=False)
     dead_found = h.dead_letters(topology)
-    ok = lost == 0 and duplicates == 0 and dead_found == dead_expected and seconds is not None
+    try:
+        report = h.verify(sim, expect_files, name)
+    except RuntimeError as error:
+        h.log("    %s: %s" % (name, error))
+        results.append([name, h.fmt(published), "n/a", "n/a", "n/a", h.fmt(dead_found),
+                        h.fmt(seconds, 1) if seconds is not None else "timeout", "FAIL", note])
+        return
+    lost, duplicates = h.lost_and_duplicates(report)
+    dead_expected = report["invalid"]
+    ok = report["converged"] and dead_found == dead_expected and seconds is not None
     results.append([name, h.fmt(published), h.fmt(lost), h.fmt(duplicates), h.fmt(dead_expected), h.fmt(dead_found),
                     h.fmt(seconds, 1) if seconds is not None else "timeout", "ok" if ok else "FAIL", note])
-    for problem in problems[:10]:
+    for problem in report["problems"][:10]:
         h.log("    %s: %s" % (name, problem))
     h.log("    %s: lost %d, duplicates %d, dead letters %d/%d, %s" % (
         name, lost, duplicates, dead_found, dead_expected, "ok" if ok else "FAIL"))
 
 
-def load_expect(path):
-    with open(path) as f:
-        return json.load(f)
-
-
 def scenario(name, workers=3, worker_args=(), publish_args=(), rate=0, during=None, before_workers=False,
-             extra_expect=None, retry_steps="1s,2s,4s", note=""):
-    """Publishes (at `rate` in the background, or all first), runs `during(workers, stop_event)`, drains, checks."""
+             extra_expect=None, retry_steps="1s,2s,4s", faults=None, note=""):
+    """Publishes (at `rate` in the background, or all first) under the simulator `faults`, runs
+    `during(workers, stop_event)`, drains, turns the faults off and checks."""
     workers = args.workers or workers
     h.log("==> %s (%d workers)" % (name, workers))
     topology = h.Topology("chaos.%d.%s" % (pid, name), retry_steps=retry_steps, partitions=args.partitions)
     sim.reset()
+    if faults:
+        sim.faults(**faults)
+    try:
+        seconds, published, expect_files, procs = run_scenario(
+            name, workers, worker_args, publish_args, rate, during, before_workers, extra_expect, topology)
+    finally:
+        if faults:
+            sim.faults(error_rate=0, stall_rate=0)
+    converge(expect_files, topology, published, seconds, name, note)
+    for w in procs:
+        h.stop(w.process)
+    topology.delete()
+
+
+def run_scenario(name, workers, worker_args, publish_args, rate, during, before_workers, extra_expect, topology):
+    """The part of `scenario` under faults; returns (seconds to drain or None, events published,
+    expect files, worker processes)."""
     expect = os.path.join(h.RUN_DIR, name + ".expected.json")
     pub = ["--seed", str(args.seed), "--expect-file", expect, *publish_args]
-    procs = []
     if before_workers:
         report = h.publish(topology, pub, name=name + ".publish")
     port = 19380 + 10 * SCENARIOS.index(name)
@@ -132,11 +105,11 @@ def scenario(name, workers=3, worker_args=(), publish_args=(), rate=0, during=No
     if not before_workers:
         report = h.publish(topology, [*pub, "--rate", str(rate)] if rate else pub, name=name + ".publish")
     published = report["published"]
-    expected = [load_expect(expect)]
+    expect_files = [expect]
     if extra_expect:
         more = extra_expect(topology)
         published += more[0]
-        expected.append(more[1])
+        expect_files.append(more[1])
     done.set()
     if chaos:
         chaos.join()
@@ -151,17 +124,11 @@ def scenario(name, workers=3, worker_args=(), publish_args=(), rate=0, during=No
         drained_at = time.time()
         calls_before = sim.stats()["total"]
         time.sleep(4)
-        depths = h.queue_depths(topology.prefix)
-        busy = sum(v for q, v in depths.items() if not q.endswith(".dead"))
-        if (busy == 0 and topology.first_queue in depths and h.gauge_sum(procs, "hipcall_sync_in_flight") == 0
+        if (topology.drained() and h.gauge_sum(procs, "hipcall_sync_in_flight") == 0
                 and sim.stats()["total"] == calls_before):
             seconds = drained_at - start
             break
-    dead_expected = sum(part.get("invalid", 0) for part in expected)
-    converge(expected, dead_expected, topology, published, seconds, name, note)
-    for w in procs:
-        h.stop(w.process)
-    topology.delete()
+    return seconds, published, expect_files, procs
 
 
 def killer(procs, done):
@@ -205,48 +172,55 @@ def traversal_events(topology):
             f.write(json.dumps(line, ensure_ascii=False) + "\n")
     expect = os.path.join(h.RUN_DIR, "poison.traversal.expected.json")
     report = h.publish(topology, ["--file", path, "--expect-file", expect], name="poison.traversal.publish")
-    return report["published"], load_expect(expect)
+    return report["published"], expect
 
 
-wanted = args.only.split(",")
-n = args.events
-if "kill" in wanted:
-    scenario("kill", workers=3, rate=args.rate, during=killer,
-             publish_args=["--count", str(n), "--keys", str(n // 4), "--contacts-ratio", "0.2", "--duplicate-ratio", "0.1"],
-             note="SIGKILL every %gs" % args.kill_every)
-if "broker-restart" in wanted:
-    if broker_is_ours:
-        scenario("broker-restart", workers=2, before_workers=True, during=broker_restart,
-                 worker_args=["--concurrency", "4"],
+def main():
+    """Runs the scenarios --only names, prints the table, exits 1 if any failed."""
+    global args, pid, sim, broker_is_ours
+    args = parser.parse_args()
+    pid = os.getpid()
+    sim = h.Simulator(18380, rate_limit=0, latency_ms=5, name="chaos.simulator")
+    broker_is_ours = os.environ.get("CHAOS_BROKER_STARTED") == "1"
+    wanted = args.only.split(",")
+    n = args.events
+    if "kill" in wanted:
+        scenario("kill", workers=3, rate=args.rate, during=killer,
                  publish_args=["--count", str(n), "--keys", str(n // 4), "--contacts-ratio", "0.2", "--duplicate-ratio", "0.1"],
-                 note="stop_app/start_app")
-    else:
-        results.append(["broker-restart", "", "", "", "", "", "", "skipped",
-                        "broker reused (run with --own-broker)"])
-if "faults" in wanted:
-    sim.faults(error_rate=0.1, stall_rate=0.01, stall_seconds=args.stall_seconds)
-    try:
-        scenario("faults", workers=3, rate=args.rate,
+                 note="SIGKILL every %gs" % args.kill_every)
+    if "broker-restart" in wanted:
+        if broker_is_ours:
+            scenario("broker-restart", workers=2, before_workers=True, during=broker_restart,
+                     worker_args=["--concurrency", "4"],
+                     publish_args=["--count", str(n), "--keys", str(n // 4), "--contacts-ratio", "0.2", "--duplicate-ratio", "0.1"],
+                     note="stop_app/start_app")
+        else:
+            results.append(["broker-restart", "", "", "", "", "", "", "skipped",
+                            "broker reused (run with --own-broker)"])
+    if "faults" in wanted:
+        scenario("faults", workers=3, rate=args.rate, faults=dict(error_rate=0.1, stall_rate=0.01, stall_seconds=args.stall_seconds),
                  publish_args=["--count", str(n // 2), "--keys", str(n // 8), "--contacts-ratio", "0.2",
                                "--duplicate-ratio", "0.1"],
                  note="10%% 5xx, 1%% stalled %gs" % args.stall_seconds)
-    finally:
-        sim.faults(error_rate=0, stall_rate=0)
-if "hot-keys" in wanted:
-    scenario("hot-keys", workers=3, rate=0,
-             publish_args=["--count", str(n), "--keys", "50", "--contacts-ratio", "0.2", "--duplicate-ratio", "0.1",
-                           "--out-of-order"],
-             note="50 keys, out of order")
-if "poison" in wanted:
-    scenario("poison", workers=2, rate=0, extra_expect=traversal_events,
-             publish_args=["--count", str(n // 2), "--keys", str(n // 8), "--contacts-ratio", "0.2", "--invalid-ratio", "0.1"],
-             note="invalid 10% + 20 path-like ids")
+    if "hot-keys" in wanted:
+        scenario("hot-keys", workers=3, rate=0,
+                 publish_args=["--count", str(n), "--keys", "50", "--contacts-ratio", "0.2", "--duplicate-ratio", "0.1",
+                               "--out-of-order"],
+                 note="50 keys, out of order")
+    if "poison" in wanted:
+        scenario("poison", workers=2, rate=0, extra_expect=traversal_events,
+                 publish_args=["--count", str(n // 2), "--keys", str(n // 8), "--contacts-ratio", "0.2", "--invalid-ratio", "0.1"],
+                 note="invalid 10% + 20 path-like ids")
 
-print()
-print("hipcall-sync chaos: simulator latency 5 ms, workers --concurrency 16 --max-attempts 10, retry steps 1s,2s,4s")
-print(h.table(["scenario", "events", "lost", "duplicate records", "dead expected", "dead found", "seconds", "result", "fault"],
-              results))
-print("lost: expected keys whose record is missing or differs in a managed field (phones/emails compared as sets); "
-      "duplicate records: more than one record per key, or a record for no expected key; "
-      "per-scenario details in ops/.run/chaos/ (worker logs, <scenario>.records.json, <scenario>.expected.json)")
-sys.exit(1 if any(r[7] == "FAIL" for r in results) else 0)
+    print()
+    print("hipcall-sync chaos: simulator latency 5 ms, workers --concurrency 16 --max-attempts 10, retry steps 1s,2s,4s")
+    print(h.table(["scenario", "events", "lost", "duplicate records", "dead expected", "dead found", "seconds", "result", "fault"],
+                  results))
+    print("lost: expected keys whose record is missing or differs in a managed field (phones/emails compared as sets); "
+          "duplicate records: more than one record per key, or a record for no expected key; "
+          "per-scenario details in ops/.run/chaos/ (worker logs, <scenario>.records.json, <scenario>.expected.json)")
+    sys.exit(1 if any(r[7] == "FAIL" for r in results) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,8 +1,9 @@
 """Shared pieces of ops/bench and ops/chaos (Python 3 standard library only).
 
-Starts the simulator and workers as child processes with broker object names of their own
-(`<prefix>.work`, `<prefix>.events`, ...), publishes with `hipcall-sync publish`, reads
-`/metrics`, `/_sim/` and `rabbitmqctl`, and removes everything it created when it exits.
+Starts the simulator and workers as child processes with broker objects of their own (a queue
+prefix per run, whose object names `hipcall-sync topology show --json` lists), publishes with
+`hipcall-sync publish`, checks convergence with `hipcall-sync publish verify`, reads `/metrics`,
+`/_sim/` and `rabbitmqctl`, and removes everything it created when it exits.
 """
 import atexit
 import json
@@ -13,8 +14,10 @@ import sys
 import time
 import urllib.request
 
-BIN = os.environ.get("HIPCALL_SYNC_BIN", ".build/release/hipcall-sync")
-RUN_DIR = os.environ.get("BENCH_RUN_DIR", "ops/.run/bench")
+# The repository root: relative paths (the binaries, the run directory) are read from there.
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.join(ROOT, os.environ.get("HIPCALL_SYNC_BIN", ".build/release/hipcall-sync"))
+RUN_DIR = os.path.join(ROOT, os.environ.get("BENCH_RUN_DIR", "ops/.run/bench"))
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:%s/%%2F" % os.environ.get("HIPCALL_BROKER_PORT", "5672"))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -66,32 +69,68 @@ def rabbitmqctl(*args, timeout=60):
     return result.stdout
 
 
-def queue_depths(prefix, journal=False):
-    """{queue: messages (ready + unacked)} for queues named <prefix>.*; the journal stream (which keeps
-    every entry) only when `journal` is true."""
+def queue_depths():
+    """{queue: messages (ready + unacked)} of every queue on the broker."""
     depths = {}
     for line in rabbitmqctl("list_queues", "name", "messages").splitlines():
         parts = line.split()
-        if parts and parts[0] == prefix + ".applied" and not journal:
-            continue
-        if len(parts) == 2 and parts[0].startswith(prefix + ".") and parts[1].isdigit():
+        if len(parts) == 2 and parts[1].isdigit():
             depths[parts[0]] = int(parts[1])
     return depths
 
 
 class Topology:
-    """Broker object names of one run; passed to the publisher and workers through the environment."""
+    """Broker objects of one run: the settings passed to the publisher and workers through the
+    environment, and the exchange and queue names `hipcall-sync topology show --json` derives from them."""
+
+    # Queue roles that hold events still to be applied (not dead letters, not the journal).
+    BACKLOG_ROLES = ("work", "partition", "retry")
 
     def __init__(self, prefix, retry_steps="1s,2s,4s", partitions=0):
         self.prefix = prefix
         self.retry_steps = retry_steps
         self.partitions = partitions
+        result = subprocess.run([BIN, "topology", "show", "--json"], capture_output=True, text=True, env=self.env())
+        if result.returncode != 0:
+            raise RuntimeError("topology show failed (%d): %s" % (result.returncode, result.stderr[-2000:]))
+        shown = json.loads(result.stdout)
+        self.exchanges = shown["exchanges"]
+        self.queues = shown["queues"]
         _topologies.append(self)
+
+    def queue_names(self, *roles):
+        return [queue["name"] for queue in self.queues if queue["role"] in roles]
+
+    def exchange_name(self, role):
+        return next(exchange["name"] for exchange in self.exchanges if exchange["role"] == role)
 
     @property
     def first_queue(self):
         """The queue that exists once the topology is declared: the work queue or partition 0."""
-        return self.prefix + (".p0" if self.partitions else ".work")
+        return next(queue["name"] for queue in self.queues
+                    if queue["role"] == "work" or (queue["role"] == "partition" and queue.get("partition") == 0))
+
+    @property
+    def dead_letter_queue(self):
+        return self.queue_names("dead-letter")[0]
+
+    @property
+    def events_exchange(self):
+        return self.exchange_name("events")
+
+    def depths(self, journal=False):
+        """{queue: messages} for this topology's queues the broker lists; the journal stream (which
+        keeps every entry) only when `journal` is true."""
+        roles = self.BACKLOG_ROLES + ("dead-letter",) + (("journal",) if journal else ())
+        mine = set(self.queue_names(*roles))
+        return {queue: count for queue, count in queue_depths().items() if queue in mine}
+
+    def drained(self, depths=None):
+        """Whether the work, partition and retry queues are empty. A queue missing from the
+        listing (a broker still recovering) is not an empty one."""
+        depths = self.depths() if depths is None else depths
+        backlog = sum(depths.get(queue, 0) for queue in self.queue_names(*self.BACKLOG_ROLES))
+        return backlog == 0 and self.first_queue in depths
 
     def env(self, **extra):
         env = dict(os.environ)
@@ -102,14 +141,12 @@ class Topology:
         return env
 
     def delete(self):
-        for queue in list(queue_depths(self.prefix, journal=True)):
+        for queue in list(self.depths(journal=True)):
             rabbitmqctl("delete_queue", queue)
-        for exchange in (self.prefix + ".events", self.prefix + ".synced", self.prefix + ".dead",
-                         self.prefix + ".partitions", self.prefix + ".unkeyed", self.prefix + ".presence",
-                         self.prefix + ".control"):
+        for exchange in self.exchanges:
             rabbitmqctl(
                 "eval",
-                'rabbit_exchange:delete(rabbit_misc:r(<<"/">>, exchange, <<"%s">>), false, <<"bench">>).' % exchange)
+                'rabbit_exchange:delete(rabbit_misc:r(<<"/">>, exchange, <<"%s">>), false, <<"bench">>).' % exchange["name"])
 
 
 def _cleanup():
@@ -300,7 +337,7 @@ def publish(topology, args, name="publish"):
 def publish_raw(topology, routing_key, body_path, headers=None):
     """Publishes the bytes of `body_path` as one persistent message to the topology's events
     exchange with `amqp-publish` (no size limit of its own, no validation), with `headers`."""
-    args = ["amqp-publish", "--url", AMQP_URL, "-e", topology.prefix + ".events", "-r", routing_key, "-p",
+    args = ["amqp-publish", "--url", AMQP_URL, "-e", topology.events_exchange, "-r", routing_key, "-p",
             "-C", "application/json"]
     for name, value in (headers or {}).items():
         args += ["-H", "%s: %s" % (name, value)]
@@ -328,10 +365,7 @@ def wait_drained(topology, workers, published, timeout, poll=0.25):
             if candidate is None or settled != last:
                 candidate = now
             last = settled
-            depths = queue_depths(topology.prefix)
-            busy = sum(v for q, v in depths.items() if not q.endswith(".dead"))
-            # A queue missing from the listing (a broker still recovering) is not an empty one.
-            if busy == 0 and topology.first_queue in depths:
+            if topology.drained():
                 return candidate - start
         else:
             candidate = None
@@ -340,7 +374,33 @@ def wait_drained(topology, workers, published, timeout, poll=0.25):
 
 
 def dead_letters(topology):
-    return queue_depths(topology.prefix).get(topology.prefix + ".dead", 0)
+    return topology.depths().get(topology.dead_letter_queue, 0)
+
+
+def verify(simulator, expect_files, name):
+    """Runs `hipcall-sync publish verify --json` (the one convergence check) against the
+    simulator's records and returns its report, also written to <name>.verify.json. The simulator's
+    faults must be off: verify reads every record through the API. Raises when verify cannot run
+    (exit 2: an unreadable expect file or API)."""
+    args = [BIN, "publish", "verify", "--hipcall-base-url", simulator.url, "--json"]
+    for path in expect_files:
+        args += ["--expect", path]
+    env = dict(os.environ, HIPCALL_TOKEN=simulator.token)
+    env.pop("HIPCALL_TOKEN_FILE", None)
+    result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
+    with open(os.path.join(RUN_DIR, name + ".verify.json"), "w") as out:
+        out.write(result.stdout + result.stderr)
+    if result.returncode not in (0, 1):
+        raise RuntimeError("publish verify failed (%d): %s" % (result.returncode, (result.stdout + result.stderr)[-2000:]))
+    return json.loads(result.stdout)
+
+
+def lost_and_duplicates(report):
+    """(lost, duplicates) of a verify report: keys whose record is missing or differs in a managed
+    field; records beyond the first of a key, and records of no expected key."""
+    lost = len(report["lost"]) + len(report["differing"])
+    duplicates = sum(entry["records"] - 1 for entry in report["duplicates"]) + len(report["unexpected"])
+    return lost, duplicates
 
 
 def fmt(value, digits=0):
