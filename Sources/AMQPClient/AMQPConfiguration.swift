@@ -42,6 +42,8 @@ public struct AMQPConfiguration: Sendable, Equatable, CustomStringConvertible {
     public var frameMax: Int = 131_072
     /// A name shown in the broker's connection list.
     var connectionName: String?
+    /// The connection name shown in the broker's management UI and logs when none is set.
+    static let defaultConnectionName = "hipcall-sync"
 
     public init(
         host: String = "127.0.0.1", port: Int = 5672, user: String = "guest", password: String = "guest",

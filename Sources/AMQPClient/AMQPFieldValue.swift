@@ -62,9 +62,12 @@ public struct AMQPDeathRecord: Sendable, Equatable {
     public var count: Int64
     public var time: UInt64?
 
+    /// The header RabbitMQ keeps these records in.
+    public static let header = "x-death"
+
     /// Decodes the `x-death` header of a message, newest first as RabbitMQ keeps it; empty when absent.
     public static func decode(from headers: AMQPTable) -> [AMQPDeathRecord] {
-        guard let entries = headers["x-death"]?.arrayValue else { return [] }
+        guard let entries = headers[header]?.arrayValue else { return [] }
         return entries.compactMap { entry in
             guard let table = entry.tableValue else { return nil }
             return AMQPDeathRecord(

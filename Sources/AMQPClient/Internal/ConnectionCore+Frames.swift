@@ -104,12 +104,12 @@ extension ConnectionCore {
             if mailbox.setBlocked(reason) {
                 logger.warning(
                     "the broker blocked this connection (resource alarm); it reads nothing from it until unblocked",
-                    metadata: ["reason": "\(reason)", "connection": "\(configuration.connectionName ?? "hipcall-sync")"])
+                    metadata: ["reason": "\(reason)", "connection": "\(configuration.connectionName ?? AMQPConfiguration.defaultConnectionName)"])
                 onFlowChange?(reason)
             }
         case AMQPMethodID.connectionUnblocked:
             if mailbox.setBlocked(nil) {
-                logger.notice("the broker unblocked this connection", metadata: ["connection": "\(configuration.connectionName ?? "hipcall-sync")"])
+                logger.notice("the broker unblocked this connection", metadata: ["connection": "\(configuration.connectionName ?? AMQPConfiguration.defaultConnectionName)"])
                 onFlowChange?(nil)
             }
         default:

@@ -94,7 +94,7 @@ final class ConnectionCore: @unchecked Sendable {
         // librabbitmq merges this into its own client properties, capabilities included. RabbitMQ
         // sends connection.blocked / unblocked only to clients that advertise the capability.
         var properties = arena.table([
-            "connection_name": .string(configuration.connectionName ?? "hipcall-sync"),
+            "connection_name": .string(configuration.connectionName ?? AMQPConfiguration.defaultConnectionName),
             "capabilities": .table(["connection.blocked": .bool(true)]),
         ])
         let reply = hs_amqp_login_plain_with_properties(

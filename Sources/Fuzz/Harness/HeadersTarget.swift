@@ -60,7 +60,7 @@ package enum HeadersTarget: FuzzTarget {
             return finding("latency not negative", "\(latency)")
         }
         let deaths = AMQPDeathRecord.decode(from: headers)
-        if deaths.count > (headers["x-death"]?.arrayValue?.count ?? 0) {
+        if deaths.count > (headers[AMQPDeathRecord.header]?.arrayValue?.count ?? 0) {
             return finding("x-death records", "\(deaths.count) records from a shorter array")
         }
         return nil

@@ -1,3 +1,4 @@
+import AMQPClient
 import Foundation
 
 /// Every AMQP header name the fleet reads or writes, in one place (RabbitMQ's own `x-death` too).
@@ -43,7 +44,7 @@ public enum SyncHeaders {
     // MARK: RabbitMQ's
 
     /// The dead-lettering history RabbitMQ adds (an array of tables, newest first).
-    public static let death = "x-death"
+    public static let death = AMQPDeathRecord.header
     /// RabbitMQ's other dead-lettering and redelivery headers: the first and last `x-death` summaries.
     public static let firstDeathPrefix = "x-first-death-"
     public static let lastDeathPrefix = "x-last-death-"
