@@ -81,11 +81,24 @@ struct PublishVerifyCommand: AsyncParsableCommand {
         Foundation.exit(2)
     }
 
+    /// The most records read per resource: an API (or a proxy) that answers full pages forever ends
+    /// the check with an error instead of holding it and its memory without end.
+    static let maxRecords = 1_000_000
+
+    /// Why the record listing was abandoned.
+    struct ListingTooLong: Error, CustomStringConvertible {
+        let resource: HipcallResource
+        var description: String {
+            "GET /\(resource.rawValue) kept answering full pages past \(PublishVerifyCommand.maxRecords) records"
+        }
+    }
+
     /// Every record of `resource`, page by page; a transient failure is tried again up to 5 times.
     static func records(_ resource: HipcallResource, client: HipcallClient) async throws -> [HipcallRecord] {
         var records: [HipcallRecord] = []
         var failures = 0
         while true {
+            guard records.count < maxRecords else { throw ListingTooLong(resource: resource) }
             let page: HipcallPage
             do {
                 page = try await client.list(resource, limit: 100, offset: records.count).value
