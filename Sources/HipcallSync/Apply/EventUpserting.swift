@@ -5,4 +5,12 @@ protocol EventUpserting: Sendable {
     func apply(_ event: SyncEvent) async throws(SyncFailure) -> UpsertResult
     /// Hipcall's id for `key` when this worker knows it without a call (the guide's loop knows none).
     func knownID(of key: SyncKey) -> Int64?
+    /// Waits, without a call and without holding an upsert slot, for the fleet to learn the id of a
+    /// company that a contact links to, when the fleet knows it is being created rather than
+    /// existing already; returns at once otherwise.
+    func awaitCreation(ofCompany key: SyncKey) async
+}
+
+extension EventUpserting {
+    func awaitCreation(ofCompany key: SyncKey) async {}
 }

@@ -23,7 +23,7 @@ struct HipcallCaller: Sendable {
         let started = ContinuousClock.now
         while true {
             do {
-                try await limiter.waitForPermit()
+                metrics.rateLimitWait(try await limiter.waitForPermit())
             } catch {
                 throw .cancelled
             }
@@ -37,6 +37,7 @@ struct HipcallCaller: Sendable {
                 metrics.apiCall(route: route, status: error.status ?? 0)
                 if let rateLimit = error.rateLimit { await record(rateLimit) }
                 if error.isRateLimited {
+                    metrics.rateLimited()
                     await limiter.penalize(
                         until: error.retryAfter ?? error.rateLimit?.reset ?? Int64(Date.now.timeIntervalSince1970) + 1)
                     // However the headers read, one call waits out 429s for at most about the limiter's bound.

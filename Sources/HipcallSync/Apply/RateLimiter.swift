@@ -1,19 +1,25 @@
 import Foundation
 import Hipcall
 
-/// Keeps one process within Hipcall's per-token request budget, using the `x-ratelimit-*` headers.
+/// Keeps one process within its share of Hipcall's per-token request budget, using the
+/// `x-ratelimit-*` headers, which report what the whole fleet has left (every worker shares the token).
 ///
 /// Pacing: each permit reserves a time slot. While the budget is known, slots are spread evenly
-/// over what is left of the window (`time to reset / remaining`), so a process does not burn the
-/// fleet's shared budget in one burst and then hammer the API at the reset. When the known budget
-/// is spent, the next slot is the reset time plus `margin`, after which `limit` permits are assumed
-/// again until a response's headers correct the count. Before any header is seen, permits are free.
+/// over what is left of the window, divided among the workers spending calls (`fleetShare`, counted
+/// from the fleet's presence heartbeats): one slot every `share × time to reset / remaining`, so the
+/// fleet together follows the window instead of each worker spending it as if it were alone. A worker
+/// that joins, leaves or dies changes the share within a heartbeat or two, and every answer's
+/// `remaining` corrects what the others spent meanwhile. When the known budget is spent, the next slot
+/// is the reset time plus `margin`; after a reset, `limit` permits over one more `fallbackWindow` are
+/// assumed until a response's headers correct them. Before any header is seen, permits are free.
 /// A 429 blocks every permit until the given reset time (its `Retry-After` when a proxy sends one,
 /// else its `x-ratelimit-reset`, else a second from now). No reset, penalty or slot lies more than
 /// `maxWait` ahead, so no header value can stall a worker longer than that.
 actor RateLimiter {
     private let now: @Sendable () -> Date
     private let sleep: @Sendable (Duration) async throws -> Void
+    /// How many workers share the budget now, this one included.
+    private let fleetShare: @Sendable () -> Int
     /// Added after a reset time before sending again, to absorb clock skew with the server.
     let margin: Duration
     /// How long to wait when the budget is spent and no reset time is known.
@@ -26,17 +32,24 @@ actor RateLimiter {
     private var resetAt: Date?
     private var nextSlot: Date = .distantPast
     private var blockedUntil: Date = .distantPast
+    private var lastRequest: Date = .distantPast
+
+    /// How long after its last permit a worker still counts as spending API calls.
+    static let activeWindow: TimeInterval = 5
 
     /// - Parameters:
+    ///   - fleetShare: how many workers spend the budget now, this one included (values below 1 count as 1).
     ///   - now: the clock; inject a fake in tests.
     ///   - sleep: how to wait; inject a fake in tests.
     init(
         margin: Duration = .milliseconds(500),
         fallbackWindow: Duration = .seconds(60),
         maxWait: Duration = .seconds(HipcallRateLimit.maxWait),
+        fleetShare: @escaping @Sendable () -> Int = { 1 },
         now: @escaping @Sendable () -> Date = { Date() },
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
+        self.fleetShare = fleetShare
         self.margin = margin
         self.fallbackWindow = fallbackWindow
         self.maxWait = maxWait
@@ -75,9 +88,18 @@ actor RateLimiter {
         min(Date(timeIntervalSince1970: TimeInterval(second)), now() + maxWait.timeInterval)
     }
 
-    /// Waits until a request may be sent. Throws only if the injected sleep throws (e.g. on cancellation).
-    func waitForPermit() async throws {
-        try await sleep(until: reserveSlot())
+    /// Waits until a request may be sent, and returns how long it waited. Throws only if the injected
+    /// sleep throws (e.g. on cancellation).
+    @discardableResult
+    func waitForPermit() async throws -> Duration {
+        lastRequest = now()
+        return try await sleep(until: reserveSlot())
+    }
+
+    /// Whether this worker asked for a permit within ``activeWindow``: its heartbeats then count it
+    /// among the workers that share the budget.
+    var isActive: Bool {
+        now().timeIntervalSince(lastRequest) < Self.activeWindow
     }
 
     /// Waits until a request could be sent, without reserving the slot: callers use it to postpone
@@ -96,14 +118,14 @@ actor RateLimiter {
         guard var left = remaining else { return (slot, nil, resetAt) }
         var resetAt = self.resetAt
         if let reset = resetAt, slot >= reset {
-            // The window has rolled over since the last header.
+            // The window has rolled over since the last header: assume a full one from now.
             left = limit ?? 1
-            resetAt = nil
+            resetAt = slot + fallbackWindow.timeInterval
         }
         if left == 0 {
             slot = resetAt.map { $0 + margin.timeInterval } ?? slot + fallbackWindow.timeInterval
             left = limit ?? 1
-            resetAt = nil
+            resetAt = slot + fallbackWindow.timeInterval
         }
         return (slot, left, resetAt)
     }
@@ -114,7 +136,8 @@ actor RateLimiter {
         guard let left = known else { return slot }
         self.resetAt = resetAt
         if let resetAt, left > 0 {
-            nextSlot = slot + max(resetAt.timeIntervalSince(slot), 0) / Double(left)
+            let share = Double(max(fleetShare(), 1))
+            nextSlot = slot + max(resetAt.timeIntervalSince(slot), 0) / Double(left) * share
         } else {
             nextSlot = slot
         }
@@ -122,11 +145,13 @@ actor RateLimiter {
         return slot
     }
 
-    /// Sleeps until `instant`, but never longer than `maxWait`.
-    private func sleep(until instant: Date) async throws {
+    /// Sleeps until `instant`, but never longer than `maxWait`; returns the time slept.
+    @discardableResult
+    private func sleep(until instant: Date) async throws -> Duration {
         let delay = min(instant.timeIntervalSince(now()), maxWait.timeInterval)
-        if delay > 0 {
-            try await sleep(.milliseconds(Int64((delay * 1000).rounded(.up))))
-        }
+        guard delay > 0 else { return .zero }
+        let wait = Duration.milliseconds(Int64((delay * 1000).rounded(.up)))
+        try await sleep(wait)
+        return wait
     }
 }

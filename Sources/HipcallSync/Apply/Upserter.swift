@@ -7,12 +7,15 @@ import Hipcall
 struct Upserter: EventUpserting {
     let writer: RecordWriter
     let ids: IDCache
+    /// Which resources the fleet has scanned: a key absent from a finished scan needs no lookup.
+    let ledger: ScanLedger
     /// How long a contact waits for the journal to bring the id of a company that does not exist yet.
     let companyWait: Duration
 
-    init(caller: HipcallCaller, ids: IDCache, companyWait: Duration = .seconds(2)) {
+    init(caller: HipcallCaller, ids: IDCache, ledger: ScanLedger = ScanLedger(), companyWait: Duration = .seconds(2)) {
         writer = RecordWriter(caller: caller, ids: ids)
         self.ids = ids
+        self.ledger = ledger
         self.companyWait = companyWait
     }
 

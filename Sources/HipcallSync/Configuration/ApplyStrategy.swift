@@ -8,13 +8,15 @@ public struct ApplyStrategy: Sendable {
     /// id cache, and the journal read at start and appended to after each applied change.
     public static let engine = ApplyStrategy { context in
         let ids = IDCache(capacity: context.configuration.idCacheCapacity)
+        let ledger = ScanLedger()
         let coalescer = Coalescer(linger: context.configuration.linger, ready: context.upsertSlot())
         let topology = context.configuration.topology
         return ApplyParts(
-            coalescer: coalescer, upserter: Upserter(caller: context.caller, ids: ids),
+            coalescer: coalescer, upserter: Upserter(caller: context.caller, ids: ids, ledger: ledger),
             journal: FleetJournal(
                 appender: JournalAppender(publisher: context.publisher, stream: topology.journalStream),
-                follower: JournalFollower(topology: topology, coalescer: coalescer, ids: ids, me: context.workerID, logger: context.logger)))
+                follower: JournalFollower(
+                    topology: topology, coalescer: coalescer, ids: ids, ledger: ledger, me: context.workerID, logger: context.logger)))
     }
 
     /// The guide's plain loop, the benchmark's baseline: every event in arrival order per record, looked

@@ -7,6 +7,8 @@ struct JournalFollower: Sendable {
     let topology: SyncTopology
     let coalescer: Coalescer
     let ids: IDCache
+    /// Where the scans the journal reports as finished are recorded.
+    let ledger: ScanLedger
     /// This worker's id, carried by its markers.
     let me: String
     let logger: Logger

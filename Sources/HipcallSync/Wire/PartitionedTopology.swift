@@ -30,10 +30,6 @@ extension SyncTopology {
     /// The fanout exchange that catches what the hash exchange cannot route, bound to partition 0.
     var unkeyedExchange: String { "\(prefix).unkeyed" }
 
-    /// The fanout exchange of the workers' heartbeats: each worker binds a private queue to it, so
-    /// it counts the live workers even while the partition queues are deep in a backlog.
-    var presenceExchange: String { "\(prefix).presence" }
-
     /// The direct exchange of the workers' control traffic: each partition queue is bound to it by
     /// its own name, and the balancer's probes go through it. A worker recognises a probe by the
     /// delivery's exchange, which a publisher to the events exchange cannot forge (a header could be:
@@ -49,7 +45,7 @@ extension SyncTopology {
     var partitionExchanges: [(name: String, type: String, arguments: AMQPTable)] {
         [
             (unkeyedExchange, "fanout", [:]), (partitionExchange, "x-consistent-hash", partitionExchangeArguments),
-            (presenceExchange, "fanout", [:]), (controlExchange, "direct", [:]),
+            (controlExchange, "direct", [:]),
         ]
     }
 

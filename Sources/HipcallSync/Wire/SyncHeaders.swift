@@ -28,6 +28,9 @@ public enum SyncHeaders {
 
     /// The sending worker's id on a balancing probe or a presence heartbeat.
     static let probe = "x-hipcall-probe"
+    /// On a presence heartbeat: 1 while the sending worker spends API calls (it shares the token's
+    /// budget), 0 while it is idle.
+    static let apiActive = "x-hipcall-api-active"
 
     /// The journal entry's fields (see `JournalEntry`).
     enum Journal {

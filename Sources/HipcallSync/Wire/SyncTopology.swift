@@ -38,6 +38,11 @@ public struct SyncTopology: Sendable, Equatable {
     public var deadLetterExchange: String { "\(prefix).dead" }
     public var deadLetterQueue: String { "\(prefix).dead" }
 
+    /// The fanout exchange of the workers' heartbeats: each worker binds a private queue to it, so it
+    /// counts the live workers (that share the API budget; in the partitioned mode, the partitions)
+    /// even while the work queues are deep in a backlog.
+    var presenceExchange: String { "\(prefix).presence" }
+
     /// The name of the TTL queue for retry step `index` (0-based).
     func retryQueue(_ index: Int) -> String {
         "\(prefix).retry.\(retryDelays[index].milliseconds)ms"
@@ -84,9 +89,9 @@ public struct SyncTopology: Sendable, Equatable {
     }
 
     /// Every exchange this topology declares (all durable), with its type and arguments; in the
-    /// partitioned mode the hash, unkeyed, presence and control exchanges too.
+    /// partitioned mode the hash, unkeyed and control exchanges too.
     public var exchanges: [(name: String, type: String, arguments: AMQPTable)] {
-        [(eventsExchange, "topic", [:]), (deadLetterExchange, "topic", [:]), (syncedExchange, "topic", [:])]
+        [(eventsExchange, "topic", [:]), (deadLetterExchange, "topic", [:]), (syncedExchange, "topic", [:]), (presenceExchange, "fanout", [:])]
             + (isPartitioned ? partitionExchanges : [])
     }
 

@@ -48,8 +48,10 @@ struct DeliveryHandler: Sendable {
             report([mismatch], of: delivery)
         }
         if let company = event.companyKey, upserter.knownID(of: company) == nil {
-            // Its company's event may be here too, not applied yet: let it go first.
+            // Its company's event may be here too, not applied yet: let it go first; or another
+            // worker may be creating it.
             await coalescer.waitUntilSettled(company)
+            await upserter.awaitCreation(ofCompany: company)
         }
         // Set once this event paused the worker as misconfigured and the gate opened again since.
         var misconfiguredBefore = false

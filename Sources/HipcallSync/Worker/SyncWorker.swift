@@ -13,8 +13,13 @@ import Synchronization
 public final class SyncWorker: Service, Sendable {
     let configuration: WorkerConfiguration
     let logger: Logger
-    /// This process's id in the fleet: its journal markers and partition heartbeats carry it.
-    let id = "worker-\(UInt64.random(in: .min ... .max))"
+    /// This process's id in the fleet: its journal markers and presence heartbeats carry it.
+    let id: String
+    /// The workers heard from lately (``FleetPresence``): the rate limiter's share of the budget, and
+    /// the partitioned mode's balance, are counted there.
+    let peers: PeerSet
+    /// Paces this worker's API calls to its share of the token's budget.
+    let limiter: RateLimiter
     let metrics = WorkerMetrics()
     let client: HipcallClient
     /// Holds deliveries while the worker is paused (token refused, base URL wrong).
@@ -30,10 +35,15 @@ public final class SyncWorker: Service, Sendable {
     public init(configuration: WorkerConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        let id = "worker-\(UInt64.random(in: .min ... .max))"
+        self.id = id
+        let peers = PeerSet(me: id)
+        self.peers = peers
         client = HipcallClient(configuration: configuration.hipcall)
         brokerFlow = BrokerFlow(metrics: metrics)
         publisher = ReliablePublisher(configuration: configuration.amqp, logger: logger, flow: brokerFlow)
-        let limiter = RateLimiter()
+        let limiter = RateLimiter(fleetShare: { peers.apiShare(at: .now, window: FleetPresence.silenceLimit) })
+        self.limiter = limiter
         let caller = HipcallCaller(client: client, limiter: limiter, metrics: metrics)
         prober = PauseProber(caller: caller, gate: pauseGate, interval: configuration.authProbeInterval, metrics: metrics, logger: logger)
         let parts = configuration.applyStrategy.build(
@@ -140,14 +150,29 @@ public final class SyncWorker: Service, Sendable {
     }
 
     /// Consumes the work queue (or the partition queues) on a connection whose topology is declared,
-    /// in one ``ConsumerSession``.
+    /// in one ``ConsumerSession``, while the worker's ``FleetPresence`` runs beside.
     private func consume(on connection: AMQPConnection, channel: AMQPChannel) async throws {
-        let session = ConsumerSession(
-            handler: handler, limit: Int(configuration.prefetch), gracePeriod: configuration.shutdownGracePeriod,
-            metrics: metrics, logger: logger)
-        if configuration.topology.isPartitioned {
-            return try await consumePartitions(on: connection, session: session)
+        let presence = FleetPresence(topology: configuration.topology, peers: peers, isActive: { [limiter] in await limiter.isActive }, metrics: metrics)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await presence.run(on: connection) }
+            group.addTask {
+                let session = ConsumerSession(
+                    handler: self.handler, limit: Int(self.configuration.prefetch), gracePeriod: self.configuration.shutdownGracePeriod,
+                    metrics: self.metrics, logger: self.logger)
+                if self.configuration.topology.isPartitioned {
+                    try await self.consumePartitions(on: connection, session: session)
+                } else {
+                    try await self.consumeWorkQueue(channel: channel, session: session)
+                }
+            }
+            // Consumption ends (shutdown) or fails, or the presence fails with the connection: either ends both.
+            _ = try await group.next()
+            group.cancelAll()
         }
+    }
+
+    /// Consumes the shared work queue until shutdown, stepping aside while a pause lasts too long.
+    private func consumeWorkQueue(channel: AMQPChannel, session: ConsumerSession) async throws {
         try await channel.qos(prefetchCount: configuration.prefetch)
         while !Task.isShuttingDownGracefully {
             if let pause = pauseGate.pause, ContinuousClock.now - pause.since >= configuration.pauseHoldLimit {

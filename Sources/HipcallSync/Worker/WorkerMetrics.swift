@@ -50,6 +50,21 @@ public struct WorkerMetrics: Sendable {
         Gauge(label: "hipcall_sync_lock_waiters").record(count)
     }
 
+    /// Records how long one call waited for its rate-limit permit (zero when it waited not at all).
+    func rateLimitWait(_ wait: Duration) {
+        Timer(label: "hipcall_sync_rate_limit_wait_seconds").recordNanoseconds(Self.nanoseconds(wait))
+    }
+
+    /// Counts one answer of 429 (the fleet's pacing let a call out past the budget).
+    func rateLimited() {
+        Counter(label: "hipcall_sync_rate_limited_total").increment()
+    }
+
+    /// How many workers this worker counts as sharing the API budget (itself included).
+    func apiShare(_ workers: Int) {
+        Gauge(label: "hipcall_sync_api_share_workers").record(workers)
+    }
+
     /// The last `x-ratelimit-remaining` Hipcall sent.
     func rateLimitRemaining(_ remaining: Int) {
         Gauge(label: "hipcall_sync_rate_limit_remaining").record(remaining)

@@ -32,7 +32,7 @@ struct TopologyTests {
         let after = try world.run(["topology", "verify", "--rabbitmqctl", "/usr/sbin/rabbitmqctl", "--json"])
         #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
         let checks = try #require(try after.json() as? [[String: Any]])
-        #expect(checks.count == 3 + world.topology.queues.count + 3)
+        #expect(checks.count == world.topology.exchanges.count + world.topology.queues.count + 3)
         #expect(checks.allSatisfy { $0["status"] as? String == "ok" })
 
         let plain = try world.run(["topology", "verify"])

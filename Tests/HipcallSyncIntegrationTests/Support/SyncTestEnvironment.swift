@@ -137,8 +137,7 @@ final class SyncTestEnvironment: @unchecked Sendable {
     func stop() async {
         for worker in workers { worker.kill() }
         for queue in topology.queues { _ = try? await connection.openChannel().deleteQueue(queue.name) }
-        let partitionExchanges = topology.isPartitioned ? topology.partitionExchanges.map(\.name) : []
-        for exchange in [topology.eventsExchange, topology.deadLetterExchange, topology.syncedExchange] + partitionExchanges {
+        for exchange in topology.exchanges.map(\.name) {
             try? await connection.openChannel().deleteExchange(exchange)
         }
         await connection.close()

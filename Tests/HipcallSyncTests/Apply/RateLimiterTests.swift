@@ -202,3 +202,82 @@ private func limiter(_ clock: FakeClock) -> RateLimiter {
         #expect(HipcallRateLimit.retryAfter(String(repeating: "x", count: 5000), now: Self.now) == nil)
     }
 }
+
+/// The fleet-wide budget: each worker paces itself to its share of what Hipcall reports as left.
+@Suite struct RateLimiterFleetShareTests {
+    /// A fleet size that a test changes while the limiter runs.
+    final class Fleet: Sendable {
+        private let size: Mutex<Int>
+        init(_ size: Int) { self.size = Mutex(size) }
+        var workers: Int {
+            get { size.withLock { $0 } }
+            set { size.withLock { $0 = newValue } }
+        }
+    }
+
+    private func limiter(_ clock: FakeClock, fleet: Fleet) -> RateLimiter {
+        RateLimiter(
+            margin: .milliseconds(500), fallbackWindow: .seconds(60), fleetShare: { fleet.workers }, now: { clock.now },
+            sleep: { clock.sleep($0) })
+    }
+
+    @Test func threeWorkersEachTakeEveryThirdSlot() async throws {
+        let clock = FakeClock()
+        let limiter = limiter(clock, fleet: Fleet(3))
+        await limiter.record(limit: 60, remaining: 10, reset: clock.unix + 60)
+        for _ in 0..<3 { try await limiter.waitForPermit() }
+        // Alone it would wait 6 s (60 s / 10 left); one of three waits 18 s, then 3 × 42 s / 9 left.
+        #expect(clock.sleeps.count == 2)
+        #expect(abs(clock.sleeps[0] - 18) < 0.01)
+        #expect(abs(clock.sleeps[1] - 14) < 0.01)
+    }
+
+    @Test func theShareFollowsWorkersLeavingAndJoining() async throws {
+        let clock = FakeClock()
+        let fleet = Fleet(2)
+        let limiter = limiter(clock, fleet: fleet)
+        await limiter.record(limit: 600, remaining: 600, reset: clock.unix + 60)
+        try await limiter.waitForPermit()  // at once; the next slot is 2 × 60 / 600 = 0.2 s on
+        fleet.workers = 1  // the other worker died
+        try await limiter.waitForPermit()  // 0.2 s; alone, the next is 59.8 s / 599 left ≈ 0.1 s on
+        try await limiter.waitForPermit()
+        fleet.workers = 4  // three joined: the slot after the next one is 4 × 59.7 s / 597 = 0.4 s on
+        try await limiter.waitForPermit()
+        try await limiter.waitForPermit()
+        #expect(clock.sleeps.count == 4)
+        #expect(abs(clock.sleeps[0] - 0.2) < 0.002)
+        #expect(abs(clock.sleeps[1] - 0.1) < 0.002)
+        #expect(abs(clock.sleeps[2] - 0.1) < 0.002)
+        #expect(abs(clock.sleeps[3] - 0.4) < 0.004)
+    }
+
+    @Test func aShareBelowOneCountsAsOne() async throws {
+        let clock = FakeClock()
+        let limiter = limiter(clock, fleet: Fleet(0))
+        await limiter.record(limit: 60, remaining: 10, reset: clock.unix + 60)
+        for _ in 0..<2 { try await limiter.waitForPermit() }
+        #expect(clock.sleeps.count == 1)
+        #expect(abs(clock.sleeps[0] - 6) < 0.01)
+    }
+
+    @Test func afterAResetPermitsArePacedOverAnAssumedFullWindow() async throws {
+        let clock = FakeClock()
+        let limiter = limiter(clock, fleet: Fleet(3))
+        await limiter.record(limit: 60, remaining: 0, reset: clock.unix + 10)
+        try await limiter.waitForPermit()  // the reset plus the margin
+        try await limiter.waitForPermit()  // no header yet: 60 s / 60 permits, a third of them ours
+        #expect(clock.sleeps.count == 2)
+        #expect(abs(clock.sleeps[0] - 10.5) < 0.01)
+        #expect(abs(clock.sleeps[1] - 3) < 0.01)
+    }
+
+    @Test func aWorkerIsActiveOnlyWithinSecondsOfItsLastPermit() async throws {
+        let clock = FakeClock()
+        let limiter = limiter(clock, fleet: Fleet(1))
+        #expect(await limiter.isActive == false)
+        try await limiter.waitForPermit()
+        #expect(await limiter.isActive)
+        clock.sleep(.seconds(RateLimiter.activeWindow + 1))
+        #expect(await limiter.isActive == false)
+    }
+}

@@ -3,8 +3,6 @@ import Logging
 import ServiceLifecycle
 
 extension SyncWorker {
-    /// How long a worker not heard from still counts as alive.
-    static let peerSilenceLimit: Duration = .seconds(5)
     /// How long a worker listens for the fleet's heartbeats before its first balancing decision.
     static let settleTime: Duration = .milliseconds(1500)
 
@@ -22,8 +20,7 @@ extension SyncWorker {
         for slot in slots { metrics.partitionActive(slot.index, false) }
         defer { for slot in slots { metrics.partitionActive(slot.index, false) } }
         let control = try await connection.openChannel()
-        let peers = PeerSet(me: id)
-        let presence = try await subscribeToPresence(on: connection, peers: peers)
+        let peers = self.peers
         logger.info(
             "consuming partitions",
             metadata: [
@@ -37,36 +34,13 @@ extension SyncWorker {
             // Ends with shutdown: the group waits for every child, so a watcher left waiting for a pause would keep SIGTERM from returning.
             group.addTask { await cancelWhenGracefulShutdown { await self.returnPartitionsWhenPausedTooLong(slots) } }
             group.addTask {
-                for try await heartbeat in presence {
-                    peers.heard(from: heartbeat)
-                    try? heartbeat.ack()
-                }
-            }
-            group.addTask {
                 do { try await gracefulShutdown() } catch { return }
                 await self.drainForShutdown(slots, session: session)
-                // Ends the heartbeat loop above, the last child still running.
-                try? await presence.cancel()
             }
             // The first failure ends the session (leaving the closure cancels the other children;
             // `waitForAll` would wait for the shutdown watcher).
             while try await group.next() != nil {}
         }
-    }
-
-    /// The private presence queue of worker `id`: exclusive, so the broker deletes it when the
-    /// worker's connection ends (a SIGKILL included).
-    private func presenceQueue(of id: String) -> String {
-        "\(configuration.topology.presenceExchange).\(id)"
-    }
-
-    /// Binds a private, exclusive queue of this worker to the presence fanout and consumes it.
-    private func subscribeToPresence(on connection: AMQPConnection, peers: PeerSet) async throws -> AMQPConsumer {
-        let channel = try await connection.openChannel()
-        let queue = presenceQueue(of: peers.me)
-        _ = try await channel.declareQueue(queue, durable: false, exclusive: true, autoDelete: true)
-        try await channel.bindQueue(queue, exchange: configuration.topology.presenceExchange, routingKey: "")
-        return try await channel.consume(queue: queue, exclusive: true)
     }
 
     /// Subscribes to one partition queue again and again (after each handover, at the back of the
@@ -96,8 +70,7 @@ extension SyncWorker {
         }
     }
 
-    /// Balancing rounds, every ~second (jittered; the first after ``settleTime``): sends a heartbeat,
-    /// probes every partition (so that the active consumer of an idle partition still sees a
+    /// Balancing rounds, every ~second (jittered; the first after ``settleTime``): probes every partition (so that the active consumer of an idle partition still sees a
     /// delivery), counts the live workers, and keeps at most `ceil(partitions / workers)`
     /// partitions. A partition newly won dispatches nothing until a round accepts it, so one that
     /// would exceed the fair share is handed on at once, with nothing to drain; when the share
@@ -106,14 +79,12 @@ extension SyncWorker {
     /// move on until every worker is within its fair share. Handovers drain beside the rounds.
     /// Before deciding on newly won partitions (a worker left or joined), peers whose presence queue
     /// is gone are no longer counted: a killed worker's partitions are taken at the next round
-    /// instead of after its heartbeats have been silent for ``peerSilenceLimit``.
+    /// instead of after its heartbeats have been silent for ``FleetPresence/silenceLimit``.
     private func balance(_ slots: [PartitionSlot], control: AMQPChannel, peers: PeerSet, connection: AMQPConnection) async throws {
         let probe = AMQPProperties(headers: [SyncHeaders.probe: .string(peers.me)])
         try await withThrowingDiscardingTaskGroup { group in
             var first = true
             while !Task.isShuttingDownGracefully {
-                _ = try await control.publish(
-                    exchange: configuration.topology.presenceExchange, routingKey: "", body: [], properties: probe)
                 for slot in slots {
                     _ = try await control.publish(
                         exchange: configuration.topology.controlExchange, routingKey: slot.queue, body: [], properties: probe)
@@ -124,7 +95,7 @@ extension SyncWorker {
                 if slots.contains(where: { $0.held?.accepted == false }) {
                     await forgetDisconnectedPeers(peers, on: connection)
                 }
-                let leaving = decideRound(slots, workers: peers.count(at: .now, window: Self.peerSilenceLimit))
+                let leaving = decideRound(slots, workers: peers.count(at: .now, window: FleetPresence.silenceLimit))
                 for (slot, action) in leaving {
                     // The channel closes now when nothing is in flight, else when the last delivery settles.
                     group.addTask {
@@ -142,7 +113,7 @@ extension SyncWorker {
         for peer in peers.others {
             guard let channel = try? await connection.openChannel() else { return }
             do {
-                _ = try await channel.declareQueue(presenceQueue(of: peer), passive: true)
+                _ = try await channel.declareQueue(FleetPresence.queue(of: peer, in: configuration.topology), passive: true)
                 try? await channel.close()
             } catch let error as AMQPError where error.kind == .channelClosedByServer && error.replyCode == 404 {
                 peers.forget(peer)

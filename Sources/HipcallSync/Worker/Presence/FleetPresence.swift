@@ -1,0 +1,54 @@
+import AMQPClient
+import Logging
+
+/// This worker's place in the fleet, in both modes: about once a second it sends a heartbeat to the
+/// presence fanout saying whether it is spending API calls, and it hears everyone's through a private
+/// queue bound to the fanout, into the ``PeerSet``. The rate limiter paces each worker to its share of
+/// the token's budget by the active workers counted there; the partitioned mode balances partitions
+/// over the live ones.
+struct FleetPresence: Sendable {
+    let topology: SyncTopology
+    let peers: PeerSet
+    /// Whether this worker is spending API calls now.
+    let isActive: @Sendable () async -> Bool
+    let metrics: WorkerMetrics
+
+    /// How long a worker not heard from still counts as alive.
+    static let silenceLimit: Duration = .seconds(5)
+
+    /// The private presence queue of worker `id`: exclusive, so the broker deletes it when the worker's
+    /// connection ends (a SIGKILL included), which tells the others it is gone before its silence does.
+    static func queue(of id: String, in topology: SyncTopology) -> String {
+        "\(topology.presenceExchange).\(id)"
+    }
+
+    /// Sends heartbeats and hears the fleet's on `connection` until cancelled or the connection fails.
+    func run(on connection: AMQPConnection) async throws {
+        let listening = try await connection.openChannel()
+        let queue = Self.queue(of: peers.me, in: topology)
+        _ = try await listening.declareQueue(queue, durable: false, exclusive: true, autoDelete: true)
+        try await listening.bindQueue(queue, exchange: topology.presenceExchange, routingKey: "")
+        let heartbeats = try await listening.consume(queue: queue, exclusive: true)
+        let sending = try await connection.openChannel()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for try await heartbeat in heartbeats {
+                    peers.heard(from: heartbeat)
+                    try? heartbeat.ack()
+                }
+            }
+            group.addTask {
+                while true {
+                    let active: Int64 = await isActive() ? 1 : 0
+                    let heartbeat = AMQPProperties(headers: [SyncHeaders.probe: .string(peers.me), SyncHeaders.apiActive: .int(active)])
+                    _ = try await sending.publish(exchange: topology.presenceExchange, routingKey: "", body: [], properties: heartbeat)
+                    metrics.apiShare(peers.apiShare(at: .now, window: Self.silenceLimit))
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 700...1300)))
+                }
+            }
+            // Either child ends only by failing (the connection is gone) or by cancellation.
+            _ = try await group.next()
+            group.cancelAll()
+        }
+    }
+}
