@@ -83,6 +83,44 @@ actor RateLimiter {
         blockedUntil = max(blockedUntil, bounded(second))
     }
 
+    /// The budget as one worker last learned it, which its presence heartbeats carry to the others.
+    struct BudgetView: Sendable, Equatable {
+        var limit: Int
+        var remaining: Int
+        /// Unix second the window resets.
+        var reset: Int64
+        /// Unix second before which this worker sends nothing (after a 429 or a `Retry-After`).
+        var blockedUntil: Int64?
+    }
+
+    /// The longest a peer's heartbeat can hold this worker's permits (its `blockedUntil`).
+    static let peerHoldLimit: TimeInterval = 60
+
+    /// The budget as this worker knows it now, for its heartbeats; nil before any header.
+    var budgetView: BudgetView? {
+        guard let limit, let remaining, let resetAt else { return nil }
+        let blocked = blockedUntil > now() ? Int64(blockedUntil.timeIntervalSince1970.rounded(.up)) : nil
+        return BudgetView(limit: limit, remaining: remaining, reset: Int64(resetAt.timeIntervalSince1970.rounded(.up)), blockedUntil: blocked)
+    }
+
+    /// Takes in what a peer's heartbeat says of the budget, so that what one worker learns (a header,
+    /// a 429) reaches the others within a heartbeat: a view of the same window only lowers what is left,
+    /// one of a later window replaces it, an older one is ignored; a peer's block holds permits here too,
+    /// for at most ``peerHoldLimit``.
+    func learn(_ view: BudgetView) {
+        let reset = bounded(view.reset)
+        if let known = resetAt, reset <= known {
+            if reset == known, let local = remaining { remaining = max(min(local, view.remaining), 0) }
+        } else {
+            limit = max(view.limit, 1)
+            remaining = max(view.remaining, 0)
+            resetAt = reset
+        }
+        if let until = view.blockedUntil {
+            blockedUntil = max(blockedUntil, min(bounded(until), now() + Self.peerHoldLimit))
+        }
+    }
+
     /// Unix second `second` as a date, no later than `maxWait` from now.
     private func bounded(_ second: Int64) -> Date {
         min(Date(timeIntervalSince1970: TimeInterval(second)), now() + maxWait.timeInterval)

@@ -32,6 +32,16 @@ public enum SyncHeaders {
     /// budget), 0 while it is idle.
     static let apiActive = "x-hipcall-api-active"
 
+    /// On a presence heartbeat: the API budget as the sending worker last learned it.
+    enum Presence {
+        static let limit = "x-hipcall-ratelimit-limit"
+        static let remaining = "x-hipcall-ratelimit-remaining"
+        /// Unix second the window resets.
+        static let reset = "x-hipcall-ratelimit-reset"
+        /// Unix second before which the sender sends nothing (it was answered 429).
+        static let blockedUntil = "x-hipcall-blocked-until"
+    }
+
     /// The journal entry's fields (see `JournalEntry`).
     enum Journal {
         static let resource = "x-hipcall-resource"

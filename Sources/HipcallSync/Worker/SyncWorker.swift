@@ -152,7 +152,7 @@ public final class SyncWorker: Service, Sendable {
     /// Consumes the work queue (or the partition queues) on a connection whose topology is declared,
     /// in one ``ConsumerSession``, while the worker's ``FleetPresence`` runs beside.
     private func consume(on connection: AMQPConnection, channel: AMQPChannel) async throws {
-        let presence = FleetPresence(topology: configuration.topology, peers: peers, isActive: { [limiter] in await limiter.isActive }, metrics: metrics)
+        let presence = FleetPresence(topology: configuration.topology, peers: peers, limiter: limiter, metrics: metrics)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await presence.run(on: connection) }
             group.addTask {

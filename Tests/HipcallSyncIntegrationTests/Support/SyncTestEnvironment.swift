@@ -86,14 +86,15 @@ final class SyncTestEnvironment: @unchecked Sendable {
     }
 
     /// Publishes one event body (persistent, confirmed) to the events exchange.
-    func publish(_ routingKey: String, _ body: String, messageID: String? = nil) async throws {
-        try await publish(routingKey, bytes: Array(body.utf8), messageID: messageID)
+    func publish(_ routingKey: String, _ body: String, messageID: String? = nil, headers: AMQPTable = [:]) async throws {
+        try await publish(routingKey, bytes: Array(body.utf8), messageID: messageID, headers: headers)
     }
 
-    func publish(_ routingKey: String, bytes: [UInt8], messageID: String? = nil) async throws {
+    func publish(_ routingKey: String, bytes: [UInt8], messageID: String? = nil, headers: AMQPTable = [:]) async throws {
         let outcome = try await channel.publish(
             exchange: topology.eventsExchange, routingKey: routingKey, body: bytes,
-            properties: AMQPProperties(contentType: "application/json", persistent: true, messageID: messageID), mandatory: true)
+            properties: AMQPProperties(contentType: "application/json", headers: headers, persistent: true, messageID: messageID),
+            mandatory: true)
         precondition(outcome == .confirmed, "publish was \(outcome)")
     }
 

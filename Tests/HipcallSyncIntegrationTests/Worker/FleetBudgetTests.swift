@@ -1,5 +1,6 @@
 import Foundation
 import HipcallSimulator
+@testable import HipcallSync
 import Testing
 import TestSupport
 
@@ -10,13 +11,17 @@ import TestSupport
     /// 300 requests a minute: 5 a second for the whole fleet.
     static let budget = 300
 
-    @Test(.timeLimit(.minutes(2)))
-    func threeWorkersTogetherFollowTheBudgetAcrossADeathAndAJoin() async throws {
-        try await withSyncEnvironment(rateLimitPerMinute: Self.budget) { world in
+    /// In the shared mode (0) and the partitioned one.
+    @Test(.timeLimit(.minutes(2)), arguments: [0, 4])
+    func threeWorkersTogetherFollowTheBudgetAcrossADeathAndTwoJoins(partitions: Int) async throws {
+        try await withSyncEnvironment(rateLimitPerMinute: Self.budget, partitions: partitions) { world in
             // A backlog that outlasts the test: every company new, so every event costs calls.
+            // (Keyed, as publishers do in the partitioned mode.)
             for index in 0..<400 {
+                let key = SyncTopology.keyHeaderValue(resource: "companies", externalID: "FLEET-\(index)")
                 try await world.publish(
-                    "company.changed", SyncTestEnvironment.event(externalID: "FLEET-\(index)", data: #"{"name":"Fleet \#(index)"}"#))
+                    "company.changed", SyncTestEnvironment.event(externalID: "FLEET-\(index)", data: #"{"name":"Fleet \#(index)"}"#),
+                    headers: [SyncHeaders.key: .string(key)])
             }
             // Two upserts in flight per worker: the burst before the first rate-limit header is small.
             let arguments = ["--concurrency", "2", "--prefetch", "50"]

@@ -1,16 +1,16 @@
 import AMQPClient
 import Logging
 
-/// This worker's place in the fleet, in both modes: about once a second it sends a heartbeat to the
-/// presence fanout saying whether it is spending API calls, and it hears everyone's through a private
-/// queue bound to the fanout, into the ``PeerSet``. The rate limiter paces each worker to its share of
-/// the token's budget by the active workers counted there; the partitioned mode balances partitions
-/// over the live ones.
+/// This worker's place in the fleet, in both modes: about once a second it sends a ``Heartbeat`` to
+/// the presence fanout saying whether it is spending API calls and what it knows of the budget, and it
+/// hears everyone's through a private queue bound to the fanout: the senders into the ``PeerSet``, their
+/// budget into the ``RateLimiter``. The rate limiter paces each worker to its share of the token's
+/// budget by the active workers counted there; the partitioned mode balances partitions over the live ones.
 struct FleetPresence: Sendable {
     let topology: SyncTopology
     let peers: PeerSet
-    /// Whether this worker is spending API calls now.
-    let isActive: @Sendable () async -> Bool
+    /// This worker's limiter: it says whether this worker spends calls, and learns what peers know.
+    let limiter: RateLimiter
     let metrics: WorkerMetrics
 
     /// How long a worker not heard from still counts as alive.
@@ -32,16 +32,18 @@ struct FleetPresence: Sendable {
         let sending = try await connection.openChannel()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                for try await heartbeat in heartbeats {
-                    peers.heard(from: heartbeat)
-                    try? heartbeat.ack()
+                for try await message in heartbeats {
+                    try? message.ack()
+                    guard let heartbeat = Heartbeat(headers: message.headers), heartbeat.sender != peers.me else { continue }
+                    peers.heard(heartbeat.sender, active: heartbeat.active)
+                    if let budget = heartbeat.budget { await limiter.learn(budget) }
                 }
             }
             group.addTask {
                 while true {
-                    let active: Int64 = await isActive() ? 1 : 0
-                    let heartbeat = AMQPProperties(headers: [SyncHeaders.probe: .string(peers.me), SyncHeaders.apiActive: .int(active)])
-                    _ = try await sending.publish(exchange: topology.presenceExchange, routingKey: "", body: [], properties: heartbeat)
+                    let heartbeat = Heartbeat(sender: peers.me, active: await limiter.isActive, budget: await limiter.budgetView)
+                    _ = try await sending.publish(
+                        exchange: topology.presenceExchange, routingKey: "", body: [], properties: heartbeat.properties)
                     metrics.apiShare(peers.apiShare(at: .now, window: Self.silenceLimit))
                     try await Task.sleep(for: .milliseconds(Int.random(in: 700...1300)))
                 }

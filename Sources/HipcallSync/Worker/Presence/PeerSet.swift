@@ -36,9 +36,8 @@ final class PeerSet: Sendable {
 
     /// Records the sender of a probe or heartbeat, if it names one.
     func heard(from message: AMQPDelivery) {
-        var reader = HeaderReader(message.headers)
-        guard let sender = reader.text(SyncHeaders.probe, maxBytes: DeliveryHeaders.maxRoutingKeyBytes), !sender.isEmpty else { return }
-        heard(sender, active: reader.integer(SyncHeaders.apiActive, in: 0...1).map { $0 == 1 })
+        guard let heartbeat = Heartbeat(headers: message.headers) else { return }
+        heard(heartbeat.sender, active: heartbeat.active)
     }
 
     /// The other workers heard from (and not forgotten) so far.
