@@ -9,28 +9,57 @@ import HipcallJSON
 /// an older event that comes back later (a publisher's late duplicate, a retry, a redelivery after a
 /// crash, a partition moving to another worker) is then skipped as stale instead of undoing a newer one.
 ///
+/// It also carries what the fleet knows of the record's fields (a ``RecordFingerprint``), so that
+/// any worker can skip an event that changes nothing; and records seen in a list scan, which are not
+/// events: such an *observed* entry (no event id) brings the id and fingerprint only, never a stale check.
+///
 /// Entries appended together travel as one message (see ``JournalAppender``): a JSON array of
-/// `[resource, external_id, hipcall_id, occurred_at, event_id, previous_external_id]` arrays, with
-/// `occurred_at` in Unix seconds written exactly. A single entry written by an earlier version, an
-/// empty message whose headers carry the fields, is still read.
+/// `[resource, external_id, hipcall_id, occurred_at, event_id, previous_external_id, fingerprint]`
+/// arrays, with `occurred_at` in Unix seconds written exactly (an observed entry's is its observation
+/// time), `event_id` null for an observed entry, and `fingerprint` null or as
+/// ``RecordFingerprint/journalValue``. Rows of an earlier version, without the last member, and a
+/// single entry in an empty message's headers are still read; a malformed fingerprint is dropped
+/// and the rest of the row kept. (A worker of an earlier version skips the 7-member rows: it looks
+/// those records up itself.)
 struct JournalEntry: Sendable, Equatable {
     let key: SyncKey
     let hipcallID: Int64
+    /// The event's `occurred_at`; for an observed entry, when the record was observed.
     let occurredAt: Date
-    let eventID: String
+    /// The applied event's id; nil for a record observed in a list scan.
+    let eventID: String?
     /// The record's former external id when the applied event re-keyed it.
     let previousExternalID: String?
+    /// The record's managed fields as the entry's writer left or saw them; nil when it did not say.
+    let fingerprint: RecordFingerprint?
 
     private typealias Header = SyncHeaders.Journal
 
-    /// The entry for `event`, applied as Hipcall record `hipcallID`.
-    init(event: SyncEvent, hipcallID: Int64) {
+    /// The entry for `event`, applied as Hipcall record `hipcallID`, leaving the fields `fingerprint` describes.
+    init(event: SyncEvent, hipcallID: Int64, fingerprint: RecordFingerprint? = nil) {
         key = event.key
         self.hipcallID = hipcallID
         occurredAt = event.occurredAt
         eventID = event.eventID
         previousExternalID = event.previousExternalID
+        self.fingerprint = fingerprint
     }
+
+    /// The entry for `record`, observed in a list of `resource` by a request sent at `at`: its id,
+    /// and a fingerprint of the fields the row shows (fields it does not show stay unknown). No
+    /// event id: it never makes an event stale. Nil when the row has no usable `external_id`.
+    init?(observed record: HipcallRecord, resource: SyncResource, at: Date) {
+        guard case .string(let externalID) = FieldForms.externalID(record.fields["external_id"]) else { return nil }
+        key = SyncKey(resource: resource, externalID: externalID)
+        hipcallID = record.id
+        occurredAt = at
+        eventID = nil
+        previousExternalID = nil
+        fingerprint = RecordFingerprint(record: record, resource: resource, observedAt: at)
+    }
+
+    /// Whether a list scan observed this record (rather than an event being applied).
+    var isObserved: Bool { eventID == nil }
 
     /// Reads an entry an earlier version wrote in a message's headers; nil for a marker or a malformed message.
     init?(headers: AMQPTable) {
@@ -46,28 +75,34 @@ struct JournalEntry: Sendable, Equatable {
         self.occurredAt = occurredAt
         self.eventID = eventID
         previousExternalID = reader.text(Header.previousExternalID, maxBytes: Self.maxTextBytes)
+        fingerprint = nil
     }
 
     /// The longest external or event id read from a legacy entry's headers, in UTF-8 bytes.
     private static let maxTextBytes = 64 * 1024
 
-    /// Reads an entry from its place in a batch; nil when malformed.
+    /// Reads an entry from its place in a batch (7 members, or an earlier version's 6); nil when
+    /// malformed, except for a malformed fingerprint, which is left out.
     private init?(batched value: JSONValue) {
-        guard case .array(let fields) = value, fields.count == 6,
+        guard case .array(let fields) = value, fields.count == 6 || fields.count == 7,
             case .string(let resourceName) = fields[0], let resource = SyncResource(rawValue: resourceName),
             case .string(let externalID) = fields[1], case .int(let hipcallID) = fields[2], hipcallID > 0,
-            case .double(let seconds) = fields[3], seconds.isFinite, RFC3339.representableSeconds.contains(seconds),
-            case .string(let eventID) = fields[4]
+            case .double(let seconds) = fields[3], seconds.isFinite, RFC3339.representableSeconds.contains(seconds)
         else { return nil }
         key = SyncKey(resource: resource, externalID: externalID)
         self.hipcallID = hipcallID
         occurredAt = Date(timeIntervalSince1970: seconds)
-        self.eventID = eventID
+        switch fields[4] {
+        case .string(let eventID): self.eventID = eventID
+        case .null where fields.count == 7: eventID = nil
+        default: return nil
+        }
         switch fields[5] {
-        case .string(let previous): previousExternalID = previous
+        case .string(let previous) where eventID != nil: previousExternalID = previous
         case .null: previousExternalID = nil
         default: return nil
         }
+        fingerprint = fields.count == 7 ? RecordFingerprint(journal: fields[6]) : nil
     }
 
     /// The message that carries `entries` as one batch.
@@ -76,8 +111,8 @@ struct JournalEntry: Sendable, Equatable {
             .array([
                 .string(entry.key.resource.rawValue), .string(entry.key.externalID), .int(entry.hipcallID),
                 // Unix seconds as a double, printed to round-trip: equal times compare equal after reading.
-                .double(entry.occurredAt.timeIntervalSince1970), .string(entry.eventID),
-                entry.previousExternalID.map(JSONValue.string) ?? .null,
+                .double(entry.occurredAt.timeIntervalSince1970), entry.eventID.map(JSONValue.string) ?? .null,
+                entry.previousExternalID.map(JSONValue.string) ?? .null, entry.fingerprint?.journalValue ?? .null,
             ])
         }
         let properties = AMQPProperties(

@@ -31,13 +31,15 @@ struct JournalFollower: Sendable {
         for try await delivery in consumer {
             let entries = JournalEntry.entries(headers: delivery.headers, body: delivery.body)
             for entry in entries {
-                ids.set(entry.key, entry.hipcallID)
+                ids.offer(entry.key, entry.hipcallID, fingerprint: entry.fingerprint)
                 if let previous = entry.previousExternalID {
                     ids.remove(SyncKey(resource: entry.key.resource, externalID: previous))
                 }
             }
-            if !entries.isEmpty {
-                await coalescer.remember(entries.map { ($0.key, $0.occurredAt, $0.eventID) })
+            // Observed entries (list-scan rows) are not events: they make nothing stale.
+            let applied = entries.compactMap { entry in entry.eventID.map { (entry.key, entry.occurredAt, $0) } }
+            if !applied.isEmpty {
+                await coalescer.remember(applied)
             }
             read += entries.count
             if entries.isEmpty, waiting, JournalEntry.marker(in: delivery.headers) == me {
