@@ -29,11 +29,13 @@ struct HipcallCaller: Sendable {
             }
             do {
                 let response = try await call(client)
+                limiter.noteAnswer()
                 metrics.apiCall(route: route, status: response.status)
                 if let rateLimit = response.rateLimit { await record(rateLimit) }
                 return response.value
             } catch let error as HipcallError {
                 if error.failureClass == .cancelled { throw .cancelled }
+                limiter.noteAnswer()
                 metrics.apiCall(route: route, status: error.status ?? 0)
                 if let rateLimit = error.rateLimit { await record(rateLimit) }
                 if error.isRateLimited {
@@ -52,6 +54,7 @@ struct HipcallCaller: Sendable {
                 throw Self.failure(from: error, apiRoot: client.configuration.displayedAPIRoot)
             } catch {
                 if Task.isCancelled || error is CancellationError { throw .cancelled }
+                limiter.noteAnswer()
                 metrics.apiCall(route: route, status: 0)
                 throw .transient(reason: "Hipcall call \(route) failed: \(error)", status: nil)
             }

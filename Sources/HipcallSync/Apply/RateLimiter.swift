@@ -11,7 +11,10 @@ import Hipcall
 /// that joins, leaves or dies changes the share within a heartbeat or two, and every answer's
 /// `remaining` corrects what the others spent meanwhile. When the known budget is spent, the next slot
 /// is the reset time plus `margin`; after a reset, `limit` permits over one more `fallbackWindow` are
-/// assumed until a response's headers correct them. Before any header is seen, permits are free.
+/// assumed until a response's headers correct them. Until Hipcall's first answer, one call goes out
+/// and the others wait for it (at most `firstAnswerWait`), so that a fleet starting with a backlog does
+/// not send `concurrency` calls per worker into a budget it has not seen yet; when answers carry no
+/// rate-limit headers (an unlimited API), permits are free.
 /// A 429 blocks every permit until the given reset time (its `Retry-After` when a proxy sends one,
 /// else its `x-ratelimit-reset`, else a second from now). No reset, penalty or slot lies more than
 /// `maxWait` ahead, so no header value can stall a worker longer than that.
@@ -33,6 +36,11 @@ actor RateLimiter {
     private var nextSlot: Date = .distantPast
     private var blockedUntil: Date = .distantPast
     private var lastRequest: Date = .distantPast
+    /// Open once Hipcall answered anything (``noteAnswer()``); the first permit does not wait for it.
+    private let firstAnswer = FirstAnswerGate()
+    private var firstPermitTaken = false
+    /// How long a permit waits for the first answer before it goes anyway.
+    let firstAnswerWait: Duration
 
     /// How long after its last permit a worker still counts as spending API calls.
     static let activeWindow: TimeInterval = 5
@@ -45,11 +53,13 @@ actor RateLimiter {
         margin: Duration = .milliseconds(500),
         fallbackWindow: Duration = .seconds(60),
         maxWait: Duration = .seconds(HipcallRateLimit.maxWait),
+        firstAnswerWait: Duration = .seconds(5),
         fleetShare: @escaping @Sendable () -> Int = { 1 },
         now: @escaping @Sendable () -> Date = { Date() },
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
         self.fleetShare = fleetShare
+        self.firstAnswerWait = firstAnswerWait
         self.margin = margin
         self.fallbackWindow = fallbackWindow
         self.maxWait = maxWait
@@ -59,6 +69,7 @@ actor RateLimiter {
 
     /// Takes in a response's rate-limit headers. `reset` is in Unix seconds (at most `maxWait` ahead is believed).
     func record(limit: Int, remaining: Int, reset: Int64) {
+        firstAnswer.open()
         let reportedReset = bounded(reset)
         self.limit = max(limit, 1)
         if reportedReset == resetAt, let local = self.remaining {
@@ -72,6 +83,7 @@ actor RateLimiter {
 
     /// After a 429: no permit before `until` (plus the margin), and the budget counts as spent.
     func penalize(until reset: Int64) {
+        firstAnswer.open()
         let until = bounded(reset)
         blockedUntil = max(blockedUntil, until + margin.timeInterval)
         remaining = 0
@@ -108,6 +120,7 @@ actor RateLimiter {
     /// one of a later window replaces it, an older one is ignored; a peer's block holds permits here too,
     /// for at most ``peerHoldLimit``.
     func learn(_ view: BudgetView) {
+        firstAnswer.open()
         let reset = bounded(view.reset)
         if let known = resetAt, reset <= known {
             if reset == known, let local = remaining { remaining = max(min(local, view.remaining), 0) }
@@ -131,7 +144,34 @@ actor RateLimiter {
     @discardableResult
     func waitForPermit() async throws -> Duration {
         lastRequest = now()
-        return try await sleep(until: reserveSlot())
+        var waited = Duration.zero
+        if firstPermitTaken, !firstAnswer.isOpen {
+            let started = ContinuousClock.now
+            await waitForFirstAnswer()
+            try Task.checkCancellation()
+            waited = ContinuousClock.now - started
+        }
+        firstPermitTaken = true
+        return try await waited + sleep(until: reserveSlot())
+    }
+
+    /// Notes that Hipcall answered a call (with or without rate-limit headers, or failed): the calls
+    /// held until the first answer may go. Recording a budget (``record(limit:remaining:reset:)``, a
+    /// penalty, a peer's view) does it too.
+    nonisolated func noteAnswer() {
+        firstAnswer.open()
+    }
+
+    /// Waits for the first answer, at most ``firstAnswerWait``.
+    private func waitForFirstAnswer() async {
+        let gate = firstAnswer
+        let limit = firstAnswerWait
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await gate.wait() }
+            group.addTask { try? await Task.sleep(for: limit) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     /// Whether this worker asked for a permit within ``activeWindow``: its heartbeats then count it

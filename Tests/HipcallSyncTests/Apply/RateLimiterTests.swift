@@ -26,8 +26,42 @@ private func limiter(_ clock: FakeClock) -> RateLimiter {
     @Test func unknownBudgetDoesNotWait() async throws {
         let clock = FakeClock()
         let limiter = limiter(clock)
+        limiter.noteAnswer()  // answers without rate-limit headers: the API is not limited
         for _ in 0..<5 { try await limiter.waitForPermit() }
         #expect(clock.sleeps.isEmpty)
+    }
+
+    @Test func beforeTheFirstAnswerOnlyOneCallGoesAndTheRestWaitForIt() async throws {
+        let clock = FakeClock()
+        let limiter = RateLimiter(firstAnswerWait: .seconds(3600), now: { clock.now }, sleep: { clock.sleep($0) })
+        try await limiter.waitForPermit()  // the first call goes at once
+        final class Released: Sendable {
+            let count = Mutex(0)
+        }
+        let released = Released()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    try await limiter.waitForPermit()
+                    released.count.withLock { $0 += 1 }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(released.count.withLock { $0 } == 0)
+            await limiter.record(limit: 600, remaining: 599, reset: clock.unix + 59)
+            try await group.waitForAll()
+        }
+        #expect(released.count.withLock { $0 } == 3)
+    }
+
+    @Test func theWaitForTheFirstAnswerIsBounded() async throws {
+        let clock = FakeClock()
+        let limiter = RateLimiter(firstAnswerWait: .milliseconds(50), now: { clock.now }, sleep: { clock.sleep($0) })
+        try await limiter.waitForPermit()
+        let started = ContinuousClock.now
+        let waited = try await limiter.waitForPermit()  // no answer came: it goes after the limit
+        #expect(ContinuousClock.now - started >= .milliseconds(50))
+        #expect(waited >= .milliseconds(50))
     }
 
     @Test func spentBudgetWaitsForTheResetPlusMargin() async throws {
