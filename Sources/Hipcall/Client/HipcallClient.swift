@@ -84,10 +84,17 @@ public final class HipcallClient: Sendable {
         return try await recordAnswer(.PATCH, "/\(resource.rawValue)/\(id)", route: route, body: .object(fields))
     }
 
-    /// One page of records, oldest first; `limit` must be 1...100.
-    public func list(_ resource: HipcallResource, limit: Int = 10, offset: Int = 0) async throws -> HipcallResponse<HipcallPage> {
+    /// One page of records; `limit` must be 1...``HipcallObservations/maxPageSize``. `sort` is
+    /// `<field>.<asc|desc>` (Hipcall's default when nil: oldest first), `q` a text search.
+    public func list(
+        _ resource: HipcallResource, limit: Int = HipcallObservations.defaultPageSize, offset: Int = 0, sort: String? = nil,
+        q: String? = nil
+    ) async throws -> HipcallResponse<HipcallPage> {
         let route = HipcallRoute(method: "GET", template: "/\(resource.rawValue)")
-        let answer = try await send(.GET, "/\(resource.rawValue)?limit=\(limit)&offset=\(offset)", route: route)
+        var path = "/\(resource.rawValue)?limit=\(limit)&offset=\(offset)"
+        if let sort { path += "&sort=\(PathSegment.encode(sort))" }
+        if let q { path += "&q=\(PathSegment.encode(q))" }
+        let answer = try await send(.GET, path, route: route)
         guard let object = answer.body?.objectValue, let data = object["data"]?.arrayValue else {
             throw Self.invalid("no data array", route: route, answer: answer)
         }

@@ -117,32 +117,20 @@ final class SimulatorEngine: Sendable {
         return .array([.object(body)])
     }
 
-    /// `GET /{resource}?limit=&offset=`: `limit` 1...100 (default 10), `offset` ≥ 0.
+    /// `GET /{resource}?limit=&offset=&sort=&q=`, read by ``ListQuery``.
     private func list(_ resource: HipcallResource, token: String, query: Substring?) -> SimulatorAnswer {
-        let parameters = QueryString.parse(query)
-        var errors: [String: JSONValue] = [:]
-        var limit = 10
-        var offset = 0
-        if let raw = parameters["limit"] {
-            if let value = Int(raw) {
-                if value < 1 { errors["limit"] = .array([.string("must be greater than or equal to 1")]) }
-                if value > 100 { errors["limit"] = .array([.string("must be less than or equal to 100")]) }
-                limit = value
-            } else {
-                errors["limit"] = .array([.string("is invalid")])
-            }
+        let parameters: ListQuery
+        switch ListQuery.parse(QueryString.parse(query), resource: resource) {
+        case .success(let parsed): parameters = parsed
+        case .failure(let errors): return .unprocessable(errors.fields)
         }
-        if let raw = parameters["offset"] {
-            if let value = Int(raw), value >= 0 { offset = value } else { errors["offset"] = .array([.string("must be greater than or equal to 0")]) }
-        }
-        if !errors.isEmpty { return .unprocessable(errors) }
-        let page = store.list(token: token, resource: resource, limit: limit, offset: offset)
+        let page = store.list(token: token, resource: resource, query: parameters)
         var body = #"{"data":["#
         for (index, record) in page.records.enumerated() {
             if index > 0 { body += "," }
             record.write(to: &body)
         }
-        body += #"],"meta":{"count":\#(page.count),"limit":\#(limit),"offset":\#(offset)}}"#
+        body += #"],"meta":{"count":\#(page.count),"limit":\#(parameters.limit),"offset":\#(parameters.offset)}}"#
         return SimulatorAnswer(status: .ok, body: body)
     }
 

@@ -107,12 +107,11 @@ final class SimulatorStore: Sendable {
         }
     }
 
-    /// One page of records in creation order and the total count.
-    func list(token: String, resource: HipcallResource, limit: Int, offset: Int) -> (records: [SimulatedRecord], count: Int) {
+    /// The page of records `query` asks for, and how many match in all.
+    func list(token: String, resource: HipcallResource, query: ListQuery) -> (records: [SimulatedRecord], count: Int) {
         state.withLockedValue { state in
             guard let table = state.accounts[token]?.table(resource) else { return ([], 0) }
-            let ids = table.order.dropFirst(offset).prefix(limit)
-            return (ids.compactMap { table.records[$0] }, table.order.count)
+            return query.page(of: table)
         }
     }
 
