@@ -79,15 +79,16 @@ struct RabbitMQDefinitionsTests {
         }
     }
 
-    @Test("every exchange: durable topic exchanges")
+    @Test("every exchange, durable, of the type SyncTopology declares")
     func exchanges() throws {
         // As SyncTopology.declare(on:) declares them.
-        let expected: Set<String> = [topology.eventsExchange, topology.deadLetterExchange, topology.syncedExchange]
+        let types = Dictionary(uniqueKeysWithValues: topology.exchanges.map { ($0.name, $0.type) })
+        let expected = Set(types.keys)
         var actual: Set<String> = []
         for exchange in try objects("exchanges") {
             let name = try exchange.string("name")
             actual.insert(name)
-            #expect(exchange["type"] as? String == "topic", "\(name) is a topic exchange")
+            #expect(exchange["type"] as? String == types[name], "\(name) is a \(types[name] ?? "?") exchange")
             #expect(exchange["durable"] as? Bool == true && exchange["auto_delete"] as? Bool == false && exchange["internal"] as? Bool == false)
             #expect(exchange["vhost"] as? String == "/")
         }
