@@ -1,22 +1,26 @@
+import Foundation
 import Hipcall
+import HipcallJSON
 
 /// The calls both upserters make once they know no usable id: look the record up by external id,
 /// then create it, or update it with only the fields that differ (no call at all when nothing
 /// differs). A create that loses the race to another worker (422 `has already been taken`) goes back
 /// to the lookup. Phones and emails are reconciled through their sub-resources. Every id it finds or
-/// creates goes to `ids`.
+/// creates goes to `ids`; each result carries the record's fingerprint as the write left it.
 struct RecordWriter: Sendable {
     let caller: HipcallCaller
     let ids: any IDStore
     /// How often a lost create race goes back to the lookup before giving up as transient.
     let maxRaceRetries = 3
 
-    /// Lookup; create when absent; diff and PATCH only what changed.
+    /// Lookup; create when absent; diff and PATCH only what changed. Without `lookupFirst` (a finished
+    /// scan did not see the record) it creates at once; a create the record already exists for still
+    /// goes back to the lookup.
     func lookupThenWrite(
-        _ event: SyncEvent, resource: HipcallResource, companyID: Int64?
+        _ event: SyncEvent, resource: HipcallResource, companyID: Int64?, lookupFirst: Bool = true
     ) async throws(SyncFailure) -> UpsertResult {
-        for _ in 0...maxRaceRetries {
-            if let existing = try await lookup(resource, event.externalID) {
+        for attempt in 0...maxRaceRetries {
+            if lookupFirst || attempt > 0, let existing = try await lookup(resource, event.externalID) {
                 return try await update(existing, to: event, resource: resource, companyID: companyID)
             }
             let body = try UpsertPlan.createBody(event: event, resolvedCompanyID: companyID)
@@ -27,7 +31,9 @@ struct RecordWriter: Sendable {
             }
             if let created {
                 ids.set(event.key, created.id)
-                return UpsertResult(action: .created, hipcallID: created.id, learnedID: true)
+                return UpsertResult(
+                    action: .created, hipcallID: created.id, learnedID: true,
+                    fingerprint: Self.fingerprint(of: created, after: event, companyID: companyID))
             }
         }
         throw SyncFailure.transient(
@@ -90,14 +96,24 @@ struct RecordWriter: Sendable {
         }
     }
 
-    /// Updates a looked-up record with only the fields that differ.
-    private func update(
+    /// Reads record `id`; nil when it no longer exists.
+    func read(_ resource: HipcallResource, id: Int64) async throws(SyncFailure) -> HipcallRecord? {
+        try await caller.perform("GET /\(resource.rawValue)/:id", acceptAsNil: \.isNotFound) { client in
+            try await client.record(resource, id: id)
+        }
+    }
+
+    /// Updates a record just read (looked up, or read by id) with only the fields that differ.
+    func update(
         _ existing: HipcallRecord, to event: SyncEvent, resource: HipcallResource, companyID: Int64?
     ) async throws(SyncFailure) -> UpsertResult {
         ids.set(event.key, existing.id)
         let plan = UpsertPlan.update(event: event, existing: existing.fields, resolvedCompanyID: companyID)
+        // The record was read whole, and every managed field now equals it or was written.
+        let fingerprint = Self.fingerprint(of: existing, after: event, companyID: companyID)
         guard !plan.isUnchanged else {
-            return UpsertResult(action: .unchanged, hipcallID: existing.id, learnedID: event.hipcallID != existing.id)
+            return UpsertResult(
+                action: .unchanged, hipcallID: existing.id, learnedID: event.hipcallID != existing.id, fingerprint: fingerprint)
         }
         if !plan.patch.isEmpty {
             let patch = plan.patch
@@ -106,7 +122,19 @@ struct RecordWriter: Sendable {
             }
         }
         try await reconcileLists(plan, id: existing.id, resource: resource)
-        return UpsertResult(action: .updated, hipcallID: existing.id, learnedID: event.hipcallID != existing.id)
+        return UpsertResult(
+            action: .updated, hipcallID: existing.id, learnedID: event.hipcallID != existing.id, fingerprint: fingerprint)
+    }
+
+    /// The fingerprint of `record` (as Hipcall answered a read or write) with the fields `written`
+    /// (default: every managed field of `event`) as written since; observed now.
+    static func fingerprint(
+        of record: HipcallRecord, after event: SyncEvent, companyID: Int64?, written: [String: JSONValue]? = nil
+    ) -> RecordFingerprint {
+        let now = Date()
+        let fields = written ?? UpsertPlan.managedFields(event: event, resolvedCompanyID: companyID)
+        return RecordFingerprint(record: record, resource: event.resource, observedAt: now)
+            .overlaid(with: RecordFingerprint(fields: fields, resource: event.resource, observedAt: now))
     }
 
     private func lookup(_ resource: HipcallResource, _ externalID: String) async throws(SyncFailure) -> HipcallRecord? {

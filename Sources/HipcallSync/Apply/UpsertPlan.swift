@@ -4,7 +4,7 @@ import HipcallJSON
 
 /// The API calls that bring an existing Hipcall record in line with an event's managed fields.
 ///
-/// Comparison rules:
+/// Comparison rules (``FieldForms`` holds them, shared with ``RecordFingerprint``):
 /// - Only fields present in the event's `data` are managed; absent ones are never touched.
 /// - Text compares `""` and `null` as equal, since Hipcall stores a cleared text as either.
 /// - `external_id` is compared after normalisation (trimmed; integers as strings).
@@ -42,21 +42,18 @@ struct UpsertPlan: Sendable, Equatable {
         let desired = managedFields(event: event, resolvedCompanyID: resolvedCompanyID)
         var plan = UpsertPlan(patch: [:], phonesToAdd: [], phoneNumbersToRemove: [], emailsToAdd: [], emailsToRemove: [])
         for (name, value) in desired {
-            switch name {
-            case "phones":
-                (plan.phonesToAdd, plan.phoneNumbersToRemove) = listChanges(
-                    desired: value, existing: existing[name], member: "number", identity: phoneIdentity)
-            case "emails":
-                (plan.emailsToAdd, plan.emailsToRemove) = listChanges(
-                    desired: value, existing: existing[name], member: "email", identity: emailIdentity)
-            case "custom_fields" where event.resource == .contacts:
+            if let list = FieldForms.List(field: name) {
+                let (add, remove) = listChanges(desired: value, existing: existing[name], list: list)
+                switch list {
+                case .phones: (plan.phonesToAdd, plan.phoneNumbersToRemove) = (add, remove)
+                case .emails: (plan.emailsToAdd, plan.emailsToRemove) = (add, remove)
+                }
+            } else if FieldForms.isPerSlug(name, resource: event.resource) {
                 let stored = existing[name]?.objectValue ?? [:]
-                let changed = (value.objectValue ?? [:]).filter { !sameScalar($0.value, stored[$0.key] ?? .null) }
+                let changed = (value.objectValue ?? [:]).filter { FieldForms.scalar($0.value) != FieldForms.scalar(stored[$0.key]) }
                 if !changed.isEmpty { plan.patch[name] = .object(changed) }
-            case "external_id":
-                if normalisedExternalID(existing[name]) != value.stringValue { plan.patch[name] = value }
-            default:
-                if !sameScalar(value, existing[name] ?? .null) { plan.patch[name] = value }
+            } else if FieldForms.form(of: name, value) != FieldForms.form(of: name, existing[name]) {
+                plan.patch[name] = value
             }
         }
         return plan
@@ -87,41 +84,22 @@ struct UpsertPlan: Sendable, Equatable {
         return fields
     }
 
-    /// Scalar equality where `""` equals `null`.
-    private static func sameScalar(_ a: JSONValue, _ b: JSONValue) -> Bool {
-        func cleared(_ value: JSONValue) -> JSONValue { value == .string("") ? .null : value }
-        return cleared(a) == cleared(b)
-    }
-
-    private static func normalisedExternalID(_ value: JSONValue?) -> String? {
-        guard let value, value != .null else { return nil }
-        return try? ExternalID.normalise(value, field: "external_id")
-    }
-
-    private static func phoneIdentity(_ number: String) -> String {
-        number.trimmingCharacters(in: .whitespaces)
-    }
-
-    private static func emailIdentity(_ email: String) -> String {
-        email.trimmingCharacters(in: .whitespaces).lowercased()
-    }
-
-    /// Items of `desired` whose identity is not stored, and stored `member` strings not desired.
+    /// Items of `desired` whose identity is not stored, and stored spellings not desired.
     private static func listChanges(
-        desired: JSONValue, existing: JSONValue?, member: String, identity: (String) -> String
+        desired: JSONValue, existing: JSONValue?, list: FieldForms.List
     ) -> (add: [JSONValue], remove: [String]) {
-        let stored = (existing?.arrayValue ?? []).compactMap { $0.objectValue?[member]?.stringValue }
-        let storedIdentities = Set(stored.map(identity))
+        let stored = list.spellings(existing)
+        let storedIdentities = Set(stored.map(list.identity))
         var wanted = Set<String>()
         var add: [JSONValue] = []
         for item in desired.arrayValue ?? [] {
-            guard let value = item.objectValue?[member]?.stringValue else { continue }
-            let id = identity(value)
+            guard let value = item.objectValue?[list.member]?.stringValue else { continue }
+            let id = list.identity(value)
             guard wanted.insert(id).inserted else { continue }
             if !storedIdentities.contains(id) { add.append(item) }
         }
         var removed = Set<String>()
-        let remove = stored.filter { !wanted.contains(identity($0)) && removed.insert(identity($0)).inserted }
+        let remove = stored.filter { !wanted.contains(list.identity($0)) && removed.insert(list.identity($0)).inserted }
         return (add, remove)
     }
 }

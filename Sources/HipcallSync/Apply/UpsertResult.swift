@@ -12,4 +12,6 @@ struct UpsertResult: Sendable, Equatable {
     var hipcallID: Int64
     /// Whether the worker learned the id from this event's create or lookup (so the CRM may not know it yet).
     var learnedID: Bool
+    /// The record's managed fields as the apply left them (journaled for the fleet); nil when unknown.
+    var fingerprint: RecordFingerprint?
 }

@@ -201,13 +201,14 @@ struct DeliveryHandler: Sendable {
         }
     }
 
-    /// Appends the applied change to the journal, so that every worker learns the id and that older
-    /// events for the record are stale. Failing that, the event is still acked (it is in Hipcall);
-    /// only the fleet's stale check misses this change.
+    /// Appends the applied change to the journal, so that every worker learns the id, the record's
+    /// fingerprint and that older events for the record are stale. Failing that, the event is still
+    /// acked (it is in Hipcall); the fleet's stale check misses this change, and other workers keep
+    /// the fingerprint they had.
     private func record(_ result: UpsertResult, of event: SyncEvent) async {
         guard let journal else { return }
         do {
-            try await journal.append(JournalEntry(event: event, hipcallID: result.hipcallID))
+            try await journal.append(JournalEntry(event: event, hipcallID: result.hipcallID, fingerprint: result.fingerprint))
         } catch {
             logger.warning("could not append to the journal", metadata: ["event_id": "\(event.eventID)", "error": "\(error)"])
         }

@@ -26,6 +26,14 @@ enum FieldForms {
             }
         }
 
+        /// The field's name.
+        var field: String {
+            switch self {
+            case .phones: "phones"
+            case .emails: "emails"
+            }
+        }
+
         /// The member of an item that names it (`number`, `email`).
         var member: String {
             switch self {
