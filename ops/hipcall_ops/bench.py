@@ -1,6 +1,9 @@
 """ops/bench: burst (1 and N workers), the guide's loop as baseline, broker and simulator limits,
-a rate-limited drain, and big bodies (a worker at --prefetch 512 fed 30 MiB messages), printed as
-one table with the targets beside. See ops/bench --help."""
+on the simulator's rate limit a backlog drain (rate-limited), the same backlog when Hipcall already
+holds a third of the companies (bootstrap) and a steady stream at 80% of the budget with a worker
+killed and one added (stream), each against the cheapest plan of its workload, and big bodies (a
+worker at --prefetch 512 fed 30 MiB messages), printed as tables with the targets beside. See
+ops/bench --help."""
 import argparse
 import json
 import os
@@ -10,10 +13,12 @@ import sys
 import time
 import uuid
 
+from . import budget
 from . import harness as h
+from . import stream
 
 # Every stage, in the order they run; `--only` picks some.
-STAGES = ("burst", "partitioned", "baseline", "limits", "rate-limited", "big-bodies")
+STAGES = ("burst", "partitioned", "baseline", "limits", "rate-limited", "bootstrap", "stream", "big-bodies")
 
 
 def main():
@@ -28,16 +33,23 @@ def main():
                              "record's events coalesce [1024]")
     parser.add_argument("--latency-ms", type=int, default=20, help="simulator latency for burst and baseline [20]")
     parser.add_argument("--baseline-events", type=int, default=500, help="events for the guide's loop [500]")
-    parser.add_argument("--rl-events", type=int, default=1500, help="rate-limited backlog [1500, the issue's full size]")
-    parser.add_argument("--rl-keys", type=int, default=300, help="rate-limited keys [300, the issue's full size]")
+    parser.add_argument("--rl-events", type=int, default=1500,
+                        help="backlog of the rate-limited and bootstrap runs [1500, the issue's full size]")
+    parser.add_argument("--rl-keys", type=int, default=300,
+                        help="keys of the rate-limited and bootstrap runs (20%% contacts) [300, the issue's full size]")
     parser.add_argument("--rl-budget", type=int, default=None,
-                        help="requests/minute shared by the 3 workers in the rate-limited run [600]")
+                        help="requests/minute shared by the 3 workers in the rate-limited, bootstrap and stream runs [600]")
+    parser.add_argument("--stream-seconds", type=int, default=300,
+                        help="length of the steady stream; after its first minute a worker is SIGKILLed and later one added "
+                             "(at 120 s and 180 s of 300, 75 s and 90 s of 120) [300]")
+    parser.add_argument("--stream-load", type=float, default=0.8,
+                        help="share of the budget the stream's cheapest plan spends (sets its events/s) [0.8]")
     parser.add_argument("--broker-messages", type=int, default=50000, help="messages for the amqp-bench broker limit [50000]")
     parser.add_argument("--skip-limits", action="store_true", help="skip the broker and simulator limits")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--partitions", type=int, default=8,
-                        help="partitions of the partitioned runs (an extra 4-worker burst, and the rate-limited run); "
-                             "0 runs them on the shared queue [8]")
+                        help="partitions of the partitioned runs (an extra 4-worker burst, and the rate-limited, "
+                             "bootstrap and stream runs); 0 runs them on the shared queue [8]")
     parser.add_argument("--json-out", default=None, help="also write every figure as JSON to this path")
     parser.add_argument("--only", default=None,
                         help="run only these stages, comma-separated: %s [all]" % ", ".join(STAGES))
@@ -187,44 +199,6 @@ def main():
             sim_capacity = float(match.group(1))
 
 
-    def run_rate_limited():
-        """Three workers sharing one token drain a backlog published first."""
-        rl_budget = args.rl_budget or 600
-        h.log("==> rate-limited: %d events over %d keys, 3 workers, %d requests/minute" % (args.rl_events, args.rl_keys, rl_budget))
-        topology = h.Topology("bench.%d.rl" % pid, partitions=args.partitions)
-        sim.reset()
-        sim.rate_limit(rl_budget)
-        expect = os.path.join(h.RUN_DIR, "rl.expected.json")
-        report = h.publish(topology, ["--count", str(args.rl_events), "--keys", str(args.rl_keys), "--contacts-ratio", "0.2",
-                                      "--duplicate-ratio", "0.1", "--seed", str(args.seed + 7), "--expect-file", expect],
-                           name="rl.publish")
-        with open(expect) as f:
-            expected = json.load(f)
-        distinct = len(expected["companies"]) + len(expected["contacts"])
-        ideal_calls = 2 * distinct  # one lookup and one create per key, with its newest data
-        ideal_seconds = ideal_calls / (rl_budget / 60)
-        procs = [h.Worker(topology, sim, 19290 + i, ["--concurrency", "16", "--prefetch", str(args.prefetch)], name="rl.worker%d" % i) for i in range(3)]
-        rl_seconds = h.wait_drained(topology, procs, report["published"], timeout=max(180, 6 * ideal_seconds))
-        stats = sim.stats()
-        rl = {
-            "events": report["published"], "keys": distinct, "budget_per_min": rl_budget, "seconds": rl_seconds,
-            "ideal_calls": ideal_calls, "ideal_seconds": ideal_seconds, "calls": stats["total"],
-            "calls_2xx": sum(v for k, v in stats["by_status"].items() if not k.startswith("429")),
-            "answers_429": stats["by_status"].get("429", 0), "dead_letters": h.dead_letters(topology),
-            "outcomes": h.outcomes(procs),
-        }
-        rl["ratio"] = rl_seconds / ideal_seconds if rl_seconds else None
-        for w in procs:
-            w.proc_sample()
-        rl["peak_rss_mib"] = max(w.hwm_kib for w in procs) / 1024
-        figures["rate_limited"] = rl
-        sim.rate_limit(0)
-        for w in procs:
-            h.stop(w.process)
-        topology.delete()
-        return rl
-
-
     def run_big_bodies():
         """One worker at --prefetch 512 drains a backlog of valid events, --big-messages bodies of
         --big-mib MiB each (valid events padded with spaces, so only their size is wrong), then more
@@ -276,7 +250,17 @@ def main():
         return result
 
 
-    rl = run_rate_limited() if "rate-limited" in stages else None
+    rl = boot = steady = None
+    if "rate-limited" in stages:
+        rl = budget.run_backlog(args, sim, pid, "rl", "rate-limited backlog, 3 workers", args.seed + 7, port=19290)
+        figures["rate_limited"] = rl
+    if "bootstrap" in stages:
+        boot = budget.run_backlog(args, sim, pid, "bootstrap", "bootstrap: Hipcall holds 1/3 of the companies",
+                                  args.seed + 13, port=19300, hold_every=3)
+        figures["bootstrap"] = boot
+    if "stream" in stages:
+        steady = stream.run(args, sim, pid)
+        figures["stream"] = steady
     big = run_big_bodies() if "big-bodies" in stages else None
 
     # The table.
@@ -317,31 +301,43 @@ def main():
     if sim_capacity and calls_per_event_4:
         rows.append(["limit: simulator %s req/s / calls/ev" % h.fmt(sim_capacity), "", "",
                      h.fmt(sim_capacity / calls_per_event_4), h.fmt(calls_per_event_4, 2), "", "", "", "", ""])
-    if rl:
-        rows.append(["rate-limited, 3 workers, %d/min%s" % (rl["budget_per_min"], ", %d partitions" % args.partitions if args.partitions else ""),
-                     h.fmt(rl["events"]), h.fmt(rl["seconds"], 1),
-                     h.fmt(rl["events"] / rl["seconds"] if rl["seconds"] else None), h.fmt(rl["calls"] / rl["events"], 2),
-                     h.fmt(rl["peak_rss_mib"], 1), "", h.fmt(rl["dead_letters"]), "", ""])
+    budget_runs = [run for run in (rl, boot, steady) if run]
+    for run, title in ((rl, "rate-limited"), (boot, "bootstrap (1/3 held)"), (steady, "steady stream, kill + join")):
+        if run:
+            rows.append(["%s, 3 workers, %d/min%s" % (title, run["budget_per_min"], ", %d partitions" % args.partitions if args.partitions else ""),
+                         h.fmt(run["events"]), h.fmt(run["seconds"], 1),
+                         h.fmt(run["events"] / run["seconds"] if run["seconds"] else None), h.fmt(run["calls"] / run["events"], 2),
+                         h.fmt(run["peak_rss_mib"], 1), "", h.fmt(run["dead_letters"]), h.fmt(run.get("ack_p50_ms")),
+                         h.fmt(run.get("ack_p99_ms"))])
     if big:
         rows.append(["big bodies: %d x %d MiB + %d valid, 1 worker, p512" % (big["messages"], big["mib"], big["valid_events"]),
                      h.fmt(big["messages"] + big["valid_events"]), h.fmt(big["seconds"], 1), "", "", h.fmt(big["peak_rss_mib"], 1),
                      "", h.fmt(big["dead_letters"]), "", ""])
+    # ops/bench builds the release binary itself unless $HIPCALL_SYNC_BIN names one.
+    build = ("binary $HIPCALL_SYNC_BIN = %s" % h.BIN if os.environ.get("HIPCALL_SYNC_BIN")
+             else "release build, Swift runtime linked statically as docker/Dockerfile ships it")
     print()
     if bursts:
         print("hipcall-sync bench: simulator latency %d ms; burst %d events over %d keys (20%% contacts, 10%% duplicates), "
-              "published first, then workers started (--concurrency %d --prefetch %d each); release build, Swift runtime linked statically as docker/Dockerfile ships it" % (
-                  args.latency_ms, args.events, args.events // 4, args.concurrency, args.prefetch))
+              "published first, then workers started (--concurrency %d --prefetch %d each); %s" % (
+                  args.latency_ms, args.events, args.events // 4, args.concurrency, args.prefetch, build))
         print("ack p50/p99: publish-to-ack latency of each run's synced events (publisher's clock to the worker's ack, "
               "interpolated in the workers' histogram buckets); the events are published first, as a backlog, "
               "so it includes the time they waited in the queue")
     else:
-        print("hipcall-sync bench, stages: %s; release build, Swift runtime linked statically as docker/Dockerfile ships it" % ", ".join(
-            stage for stage in STAGES if stage in stages))
+        print("hipcall-sync bench, stages: %s; %s" % (", ".join(stage for stage in STAGES if stage in stages), build))
     print(h.table(["run", "events", "seconds", "events/s", "calls/event", "peak RSS MiB", "CPU s/1k ev", "dead",
                    "ack p50 ms", "ack p99 ms"], rows))
+    if budget_runs:
+        print()
+        print("on the simulator's rate limit, against the cheapest plan of each workload (ids learnt by a list scan or "
+              "lookups, whichever costs less, plus the writes from Hipcall's state before the run to the expected one); "
+              "changed: records whose expected state differs from Hipcall's; seconds: workers started (stream: "
+              "publisher started) to drained; cheapest s: the cheapest plan's calls at the budget rate")
+        print(h.table(budget.HEADERS, [budget.row(run) for run in budget_runs]))
 
     speedup = four["events_per_s"] / base_eps if four and four["events_per_s"] and base_eps else None
-    peaks = [r["peak_rss_mib"] for r in figures["runs"]] + ([rl["peak_rss_mib"]] if rl else [])
+    peaks = [r["peak_rss_mib"] for r in figures["runs"]] + [run["peak_rss_mib"] for run in budget_runs]
     peak = max(peaks) if peaks else None
     targets = []
     if four and baseline:
@@ -357,9 +353,11 @@ def main():
             ["rate-limited drain vs ideal (%d calls / %.1f per s = %.0f s)" % (rl["ideal_calls"], rl["budget_per_min"] / 60, rl["ideal_seconds"]),
              (h.fmt(rl["ratio"], 2) + "x") if rl["ratio"] else "n/a", "<= 1.20x",
              "yes" if rl["ratio"] and rl["ratio"] <= 1.2 else "NO"],
-            ["rate-limited dead letters", h.fmt(rl["dead_letters"]), "0", "yes" if rl["dead_letters"] == 0 else "NO"],
-            ["rate-limited 429 answers", h.fmt(rl["answers_429"]), "(reported)", ""],
-        ]
+        ] + budget.targets(rl)
+    if boot:
+        targets += budget.targets(boot)
+    if steady:
+        targets += stream.targets(steady)
     if peak is not None:
         targets.append(["peak RSS per worker (MiB, any run)", h.fmt(peak, 1), "<= 64", "yes" if peak <= 64 else "NO"])
     if four:
@@ -384,6 +382,9 @@ def main():
     if rl:
         print("rate-limited: %d events over %d keys, %d calls (%d answered 429), %s s to drain, ideal %.0f s" % (
             rl["events"], rl["keys"], rl["calls"], rl["answers_429"], h.fmt(rl["seconds"], 1), rl["ideal_seconds"]))
+    for run in budget_runs:
+        for line in (stream.describe(run) if run is steady else budget.describe(run)):
+            print(line)
     figures.update(baseline_eps=base_eps, speedup=speedup, broker_limit=broker_limit, simulator_capacity=sim_capacity,
                    peak_rss_mib=peak)
     if args.json_out:

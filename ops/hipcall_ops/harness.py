@@ -201,6 +201,33 @@ class Simulator:
     def rate_limit(self, per_minute):
         return http_json(self.url + "/_sim/rate-limit", method="PUT", body={"per_minute": per_minute})
 
+    def api(self, method, path, body=None):
+        """One request to the simulator's real API (`/api/v3` + path) with the token; counted and
+        rate limited like the workers' calls."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + "/api/v3" + path, data=data, method=method, headers={
+            "content-type": "application/json", "authorization": "Bearer " + self.token})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.loads(answer.read())
+
+
+def stats_delta(before, after):
+    """The simulator's counts between two `/_sim/stats` snapshots: {"total", "by_status": {status: n},
+    "by_route": {"METHOD route": n}}, zero entries left out."""
+    def tally(stats, key):
+        counts = {}
+        for entry in stats["requests"]:
+            name = key(entry)
+            counts[name] = counts.get(name, 0) + entry["count"]
+        return counts
+
+    delta = {"total": after["total"] - before["total"]}
+    for field, key in (("by_status", lambda e: str(e["status"])), ("by_route", lambda e: "%s %s" % (e["method"], e["route"]))):
+        then = tally(before, key)
+        delta[field] = {name: count - then.get(name, 0) for name, count in tally(after, key).items()
+                        if count - then.get(name, 0)}
+    return delta
+
 
 class Worker:
     def __init__(self, topology, simulator, metrics_port, args=(), name="worker"):
