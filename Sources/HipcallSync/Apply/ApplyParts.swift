@@ -30,4 +30,6 @@ struct ApplyParts: Sendable {
     let upserter: any EventUpserting
     /// The fleet's journal; nil for the guide's loop, which neither reads nor appends to it.
     let journal: FleetJournal?
+    /// Scans Hipcall's lists when that is cheaper than lookups; nil for the guide's loop.
+    var scanner: ListScanner? = nil
 }

@@ -5,18 +5,23 @@ public struct ApplyStrategy: Sendable {
     let build: @Sendable (ApplyContext) -> ApplyParts
 
     /// The engine: linger and coalescing per record, a stale check, known ids PATCHed directly, the
-    /// id cache, and the journal read at start and appended to after each applied change.
+    /// id cache, the journal read at start and appended to after each applied change, and list scans
+    /// where they cost less than lookups.
     public static let engine = ApplyStrategy { context in
         let ids = IDCache(capacity: context.configuration.idCacheCapacity)
-        let ledger = ScanLedger()
+        let ledger = ScanLedger(me: context.workerID)
         let coalescer = Coalescer(linger: context.configuration.linger, ready: context.upsertSlot())
         let topology = context.configuration.topology
+        let appender = JournalAppender(publisher: context.publisher, stream: topology.journalStream)
         return ApplyParts(
             coalescer: coalescer, upserter: Upserter(caller: context.caller, ids: ids, ledger: ledger),
             journal: FleetJournal(
-                appender: JournalAppender(publisher: context.publisher, stream: topology.journalStream),
+                appender: appender,
                 follower: JournalFollower(
-                    topology: topology, coalescer: coalescer, ids: ids, ledger: ledger, me: context.workerID, logger: context.logger)))
+                    topology: topology, coalescer: coalescer, ids: ids, ledger: ledger, me: context.workerID, logger: context.logger)),
+            scanner: ListScanner(
+                caller: context.caller, appender: appender, publisher: context.publisher, stream: topology.journalStream, ledger: ledger,
+                logger: context.logger))
     }
 
     /// The guide's plain loop, the benchmark's baseline: every event in arrival order per record, looked

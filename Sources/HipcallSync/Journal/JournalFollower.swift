@@ -30,6 +30,7 @@ struct JournalFollower: Sendable {
         var waiting = true
         for try await delivery in consumer {
             let entries = JournalEntry.entries(headers: delivery.headers, body: delivery.body)
+            if let scan = ScanMessage(headers: delivery.headers, body: delivery.body) { ledger.apply(scan) }
             for entry in entries {
                 ids.offer(entry.key, entry.hipcallID, fingerprint: entry.fingerprint)
                 if let previous = entry.previousExternalID {

@@ -28,6 +28,8 @@ public final class SyncWorker: Service, Sendable {
     let prober: PauseProber
     let handler: DeliveryHandler
     let journal: JournalFollower?
+    /// Scans Hipcall's lists when cheaper than lookups (``planningScans(_:on:)``); nil for the guide's loop.
+    let scanner: ListScanner?
     private let publisher: ReliablePublisher
     /// Which of the worker's broker connections RabbitMQ blocks (resource alarm).
     let brokerFlow: BrokerFlow
@@ -49,6 +51,7 @@ public final class SyncWorker: Service, Sendable {
         let parts = configuration.applyStrategy.build(
             ApplyContext(configuration: configuration, caller: caller, limiter: limiter, publisher: publisher, workerID: id, logger: logger))
         journal = parts.journal?.follower
+        scanner = parts.scanner
         handler = DeliveryHandler(
             topology: configuration.topology, decoder: EventDecoder(maxClockSkew: configuration.maxClockSkew),
             coalescer: parts.coalescer, upserter: parts.upserter,
@@ -155,6 +158,7 @@ public final class SyncWorker: Service, Sendable {
         let presence = FleetPresence(topology: configuration.topology, peers: peers, limiter: limiter, metrics: metrics)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await presence.run(on: connection) }
+            if let scanner = self.scanner { group.addTask { await self.planningScans(scanner, on: connection) } }
             group.addTask {
                 let session = ConsumerSession(
                     handler: self.handler, limit: Int(self.configuration.prefetch), gracePeriod: self.configuration.shutdownGracePeriod,
