@@ -397,6 +397,10 @@ def wait_drained(topology, workers, published, timeout, poll=0.25):
         else:
             candidate = None
         time.sleep(poll)
+    depths = topology.depths()
+    log("    not drained after %.0f s: %d of %d settled, %d in flight, non-empty queues: %s" % (
+        timeout, sum(v for k, v in outcomes(workers).items() if k != "retried"), published,
+        gauge_sum(workers, "hipcall_sync_in_flight"), {q: n for q, n in depths.items() if n} or "none"))
     return None
 
 
