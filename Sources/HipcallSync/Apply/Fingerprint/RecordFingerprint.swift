@@ -18,9 +18,11 @@ import HipcallJSON
 /// - `observedAt` is when the fleet knew Hipcall held this state (a read: when it was requested; a
 ///   write: when it was answered). A fingerprint from the journal replaces a worker's own only when it
 ///   is not older (see ``IDCache``).
-/// - What it cannot see: an edit made in Hipcall's own interface (or by any other client) after the
-///   fleet last wrote or read the record. An event equal to the fingerprint then costs no call and
-///   leaves that edit in place; the reconcile command (a later issue) reads records and repairs this.
+/// - What it cannot see: an edit made in Hipcall's own interface (or by any other client, or a
+///   deletion) after the fleet last wrote or read the record, nor a change another worker applied but
+///   could not append to the journal. An event equal to the fingerprint then costs no call and leaves
+///   that edit in place; the reconcile command (a later issue) reads records and repairs this. A
+///   change still reaches Hipcall: what differs is sent, and a PATCH answered 404 forgets the id.
 struct RecordFingerprint: Sendable, Equatable {
     /// Packed `(path hash << 40) | form hash` entries, sorted, with distinct paths.
     private(set) var entries: [UInt64]
