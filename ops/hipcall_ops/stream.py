@@ -191,7 +191,8 @@ def describe(run):
         "stream: %d events at %.2f/s for %.0f s, then %s s to drain; the cheapest plan's calls are %.0f%% of the budget; "
         "ack p50 %s ms" % (run["events"], run["rate"], run["published_seconds"], h.fmt(run["tail_seconds"], 1),
                            run["load"] * 100, h.fmt(run["ack_p50_ms"])),
-        "stream: API calls / 429s per minute: %s" % ", ".join("m%d %d/%d" % m for m in run["minutes"]),
+        "stream: API calls / 429s per minute (the last one to the drain's end): %s" % ", ".join(
+            "m%d %d/%d" % m for m in run["minutes"]),
         "stream: cheapest plan: %s" % plans.describe(run["cheapest"]),
         "stream: API calls by route: %s" % ", ".join("%s %d" % (k, v) for k, v in sorted(run["by_route"].items())),
     ]
