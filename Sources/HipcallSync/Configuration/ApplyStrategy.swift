@@ -21,7 +21,7 @@ public struct ApplyStrategy: Sendable {
                     topology: topology, coalescer: coalescer, ids: ids, ledger: ledger, me: context.workerID, logger: context.logger)),
             scanner: ListScanner(
                 caller: context.caller, appender: appender, publisher: context.publisher, stream: topology.journalStream, ledger: ledger,
-                logger: context.logger))
+                logger: context.logger, held: { await coalescer.pendingCount }))
     }
 
     /// The guide's plain loop, the benchmark's baseline: every event in arrival order per record, looked

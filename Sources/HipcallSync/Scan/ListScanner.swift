@@ -31,6 +31,9 @@ final class ListScanner: Sendable {
     let ledger: ScanLedger
     let planner: ScanPlanner
     let logger: Logger
+    /// How many events this worker holds and has not decided yet (its share of the backlog that
+    /// the queue's message count no longer shows).
+    let held: @Sendable () async -> Int
     /// How long a claim waits to be read back from the journal before the round gives up.
     let claimWait: Duration
     /// How long a counted size is trusted before the count call is spent again.
@@ -39,7 +42,7 @@ final class ListScanner: Sendable {
 
     init(
         caller: HipcallCaller, appender: JournalAppender, publisher: ReliablePublisher, stream: String, ledger: ScanLedger,
-        planner: ScanPlanner = ScanPlanner(), logger: Logger, claimWait: Duration = .seconds(10), countLifetime: Duration = .seconds(300)
+        planner: ScanPlanner = ScanPlanner(), logger: Logger, held: @escaping @Sendable () async -> Int, claimWait: Duration = .seconds(10), countLifetime: Duration = .seconds(300)
     ) {
         self.caller = caller
         self.appender = appender
@@ -48,6 +51,7 @@ final class ListScanner: Sendable {
         self.ledger = ledger
         self.planner = planner
         self.logger = logger
+        self.held = held
         self.claimWait = claimWait
         self.countLifetime = countLifetime
     }
@@ -62,6 +66,7 @@ final class ListScanner: Sendable {
         if scan.finished { return .finished }
         if scan.holder != me {
             if let holder = scan.holder, Date.now.timeIntervalSince(scan.heardAt) <= ledger.staleAfter, holder != me {
+                logger.debug("another worker scans", metadata: ["resource": "\(resource)", "holder": "\(holder)", "heard_at": "\(scan.heardAt)"])
                 return .otherScanning
             }
             guard planner.spendsCount(backlog: backlog) else { return .lookups(counted: false) }
@@ -72,8 +77,14 @@ final class ListScanner: Sendable {
                 logger.warning("could not count for a scan", metadata: ["resource": "\(resource)", "error": "\(error)"])
                 return .stopped
             }
-            guard planner.scans(backlog: backlog, count: count, from: scan.nextOffset) else { return .lookups(counted: counted) }
-            guard await claim(resource, from: scan.nextOffset) else { return .otherScanning }
+            guard planner.scans(backlog: backlog, count: count, from: scan.nextOffset) else {
+                logger.debug("lookups cost less than a scan", metadata: ["resource": "\(resource)", "records": "\(count)", "backlog": "\(backlog)"])
+                return .lookups(counted: counted)
+            }
+            guard await claim(resource, from: scan.nextOffset) else {
+                logger.debug("lost the claim of a scan", metadata: ["resource": "\(resource)", "holder": "\(ledger.scan(resource).holder ?? "-")"])
+                return .otherScanning
+            }
             logger.notice(
                 "scanning the list", metadata: ["resource": "\(resource)", "records": "\(count)", "from_offset": "\(scan.nextOffset)",
                     "backlog": "\(backlog)"])

@@ -5,8 +5,9 @@ import Hipcall
 ///
 /// - A scan costs one count call (`limit=1` answers `meta.count`) plus a page per
 ///   ``HipcallObservations/maxPageSize`` records not read yet (at least one).
-/// - Lookups cost about one call per unknown key in the backlog. The worker sees only the queue's
-///   message count, not its keys: a message is estimated at ``lookupsPerMessage`` unknown keys
+/// - Lookups cost about one call per unknown key in the backlog. The worker sees only how many
+///   messages wait (ready in the queues, or held by the workers), not their keys: a message is
+///   estimated at ``lookupsPerMessage`` unknown keys
 ///   (duplicates of one key, keys the fleet knows already, and the other resource's events all make
 ///   a message count for less than one lookup). The estimate is the whole backlog for each resource.
 ///

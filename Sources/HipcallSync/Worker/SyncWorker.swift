@@ -28,7 +28,7 @@ public final class SyncWorker: Service, Sendable {
     let prober: PauseProber
     let handler: DeliveryHandler
     let journal: JournalFollower?
-    /// Scans Hipcall's lists when cheaper than lookups (``planningScans(_:on:)``); nil for the guide's loop.
+    /// Scans Hipcall's lists when cheaper than lookups (``scanPlanning(on:)``); nil for the guide's loop.
     let scanner: ListScanner?
     private let publisher: ReliablePublisher
     /// Which of the worker's broker connections RabbitMQ blocks (resource alarm).
@@ -158,7 +158,7 @@ public final class SyncWorker: Service, Sendable {
         let presence = FleetPresence(topology: configuration.topology, peers: peers, limiter: limiter, metrics: metrics)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await presence.run(on: connection) }
-            if let scanner = self.scanner { group.addTask { await self.planningScans(scanner, on: connection) } }
+            if let planning = await self.scanPlanning(on: connection) { group.addTask { await planning() } }
             group.addTask {
                 let session = ConsumerSession(
                     handler: self.handler, limit: Int(self.configuration.prefetch), gracePeriod: self.configuration.shutdownGracePeriod,
