@@ -4,7 +4,7 @@ import Hipcall
 /// Keeps one process within its share of Hipcall's per-token request budget, using the
 /// `x-ratelimit-*` headers, which report what the whole fleet has left (every worker shares the token).
 ///
-/// Pacing: each permit reserves a time slot. While the budget is known, slots are spread evenly
+/// Pacing: each permit takes a time slot, once it is due. While the budget is known, slots are spread evenly
 /// over what is left of the window, divided among the workers spending calls (`fleetShare`, counted
 /// from the fleet's presence heartbeats): one slot every `share × time to reset / remaining`, so the
 /// fleet together follows the window instead of each worker spending it as if it were alone. A worker
@@ -152,7 +152,18 @@ actor RateLimiter {
             waited = ContinuousClock.now - started
         }
         firstPermitTaken = true
-        return try await waited + sleep(until: reserveSlot())
+        // Only a slot that is due is taken: a caller whose turn lies ahead sleeps until then without
+        // holding it, and looks again, so that what was learned meanwhile (a header, a 429, a peer's
+        // view) counts, and no worker books permits ahead that the others cannot see (with
+        // `concurrency` callers each, booked-ahead slots overdrew every window's end).
+        while true {
+            let open = opening().slot
+            if open <= now() {
+                reserveSlot()
+                return waited
+            }
+            waited += try await sleep(until: open)
+        }
     }
 
     /// Notes that Hipcall answered a call (with or without rate-limit headers, or failed): the calls
@@ -209,6 +220,7 @@ actor RateLimiter {
     }
 
     /// Picks the time the next request may go out and updates the budget, without suspending.
+    @discardableResult
     private func reserveSlot() -> Date {
         let (slot, known, resetAt) = opening()
         guard let left = known else { return slot }

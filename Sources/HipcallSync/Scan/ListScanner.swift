@@ -69,7 +69,8 @@ final class ListScanner: Sendable {
                 logger.debug("another worker scans", metadata: ["resource": "\(resource)", "holder": "\(holder)", "heard_at": "\(scan.heardAt)"])
                 return .otherScanning
             }
-            guard planner.spendsCount(backlog: backlog) else { return .lookups(counted: false) }
+            let countedBefore = counts.withLock { $0[resource] != nil }
+            guard planner.spendsCount(backlog: backlog, countedBefore: countedBefore) else { return .lookups(counted: false) }
             let (count, counted): (Int, Bool)
             do throws(SyncFailure) {
                 (count, counted) = try await self.count(resource)
@@ -89,7 +90,14 @@ final class ListScanner: Sendable {
                 "scanning the list", metadata: ["resource": "\(resource)", "records": "\(count)", "from_offset": "\(scan.nextOffset)",
                     "backlog": "\(backlog)"])
         }
-        return await pages(resource, from: ledger.scan(resource).nextOffset)
+        let offset = ledger.scan(resource).nextOffset
+        if let known = counts.withLock({ $0[resource]?.count }), known <= offset {
+            // The count says nothing is left (an empty account): finished without a page call.
+            guard await publish(ScanMessage(.finished, resource, worker: me, at: .now, offset: offset)) else { return .stopped }
+            logger.notice("scanned the list", metadata: ["resource": "\(resource)", "records": "\(offset)"])
+            return .finished
+        }
+        return await pages(resource, from: offset)
     }
 
     /// The resource's record count: remembered, or one `limit=1` call (then `counted` is true).

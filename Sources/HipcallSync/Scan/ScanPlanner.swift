@@ -11,14 +11,20 @@ import Hipcall
 ///   (duplicates of one key, keys the fleet knows already, and the other resource's events all make
 ///   a message count for less than one lookup). The estimate is the whole backlog for each resource.
 ///
-/// Below ``minBacklog`` messages not even the count call is spent: lookups then cost at most a few
-/// dozen calls, and a scan of an account large enough to matter would cost more. A million-record
-/// account with a backlog of 50 is therefore never counted, one with a backlog of 1,000 is counted
-/// once and not scanned (10,001 calls against 500), and a 10,000-record account with a backlog of
-/// thousands is scanned (101 calls).
+/// A worker spends the count call once per resource whatever its backlog (one call), because it
+/// tells whether the account is small enough to read whole: an account of at most
+/// ``smallAccountPages`` pages (an empty one included) is always scanned, after which every new key
+/// costs one POST instead of a lookup and a POST, also for a steady stream that never builds a
+/// backlog. Later counts are spent only for a backlog of ``minBacklog`` messages or more. A
+/// million-record account with a backlog of 50 is therefore counted once and never scanned, one with
+/// a backlog of 1,000 is not scanned either (10,001 calls against 500), and a 10,000-record account
+/// with a backlog of thousands is scanned (101 calls).
 struct ScanPlanner: Sendable, Equatable {
-    /// The fewest queued messages for which the count call is spent.
+    /// The fewest queued messages for which the count call is spent again, and a scan of more than
+    /// ``smallAccountPages`` considered.
     var minBacklog = 100
+    /// Accounts of at most this many pages are scanned once counted, whatever the backlog.
+    var smallAccountPages = 2
     /// Unknown keys estimated per queued message.
     var lookupsPerMessage = 0.5
 
@@ -35,13 +41,17 @@ struct ScanPlanner: Sendable, Equatable {
         return 1 + max(1, (left + page - 1) / page)
     }
 
-    /// Whether the backlog is large enough to spend the count call on.
-    func spendsCount(backlog: Int) -> Bool {
-        backlog >= minBacklog
+    /// Whether the count call is worth spending: for this worker's first count of the resource
+    /// always, and again only for a backlog of ``minBacklog`` or more.
+    func spendsCount(backlog: Int, countedBefore: Bool) -> Bool {
+        !countedBefore || backlog >= minBacklog
     }
 
-    /// Whether scanning the `count` records from `offset` on is cheaper than looking the backlog's keys up.
+    /// Whether to scan the `count` records from `offset` on: a small account always; a larger one
+    /// when the scan costs less than looking the backlog's keys up.
     func scans(backlog: Int, count: Int, from offset: Int = 0) -> Bool {
-        spendsCount(backlog: backlog) && scanCost(count: count, from: offset) < lookupCost(backlog: backlog)
+        let pages = scanCost(count: count, from: offset) - 1
+        if pages <= smallAccountPages { return true }
+        return backlog >= minBacklog && scanCost(count: count, from: offset) < lookupCost(backlog: backlog)
     }
 }

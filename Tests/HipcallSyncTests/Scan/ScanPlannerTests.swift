@@ -5,13 +5,14 @@ import Testing
 @Suite struct ScanPlannerTests {
     let planner = ScanPlanner()
 
-    @Test func aMillionRecordsWithABacklogOf50AreNeitherCountedNorScanned() {
-        #expect(!planner.spendsCount(backlog: 50))
+    @Test func aMillionRecordsWithABacklogOf50AreCountedOnceAndNotScanned() {
+        #expect(planner.spendsCount(backlog: 50, countedBefore: false))
+        #expect(!planner.spendsCount(backlog: 50, countedBefore: true))
         #expect(!planner.scans(backlog: 50, count: 1_000_000))
     }
 
     @Test func aMillionRecordsWithABacklogOfThousandsAreCountedButNotScanned() {
-        #expect(planner.spendsCount(backlog: 5_000))
+        #expect(planner.spendsCount(backlog: 5_000, countedBefore: true))
         #expect(planner.scanCost(count: 1_000_000) == 10_001)
         #expect(!planner.scans(backlog: 5_000, count: 1_000_000))
     }
@@ -21,12 +22,20 @@ import Testing
         #expect(planner.scans(backlog: 3_000, count: 10_000))
     }
 
-    @Test func theCountCallIsSpentFromTheThresholdOn() {
-        #expect(!planner.spendsCount(backlog: planner.minBacklog - 1))
-        #expect(planner.spendsCount(backlog: planner.minBacklog))
-        // Below it, even an account of one page is not scanned: the count call is never spent.
-        #expect(!planner.scans(backlog: planner.minBacklog - 1, count: 1))
-        #expect(planner.scans(backlog: planner.minBacklog, count: 1))
+    @Test func theCountCallIsSpentAgainFromTheThresholdOn() {
+        #expect(!planner.spendsCount(backlog: planner.minBacklog - 1, countedBefore: true))
+        #expect(planner.spendsCount(backlog: planner.minBacklog, countedBefore: true))
+        // A larger account below it is not scanned; at it, when the scan is cheaper.
+        #expect(!planner.scans(backlog: planner.minBacklog - 1, count: 1_000))
+        #expect(!planner.scans(backlog: planner.minBacklog, count: 10_000))
+    }
+
+    @Test func aSmallAccountIsScannedWhateverTheBacklog() {
+        // Empty, one page, two pages: every new key is then one POST, also in a steady stream.
+        #expect(planner.scans(backlog: 0, count: 0))
+        #expect(planner.scans(backlog: 1, count: 100))
+        #expect(planner.scans(backlog: 1, count: 200))
+        #expect(!planner.scans(backlog: 1, count: 201))
     }
 
     @Test func theScanMustCostLessThanTheLookups() {
