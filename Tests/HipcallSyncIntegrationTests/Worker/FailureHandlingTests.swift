@@ -46,8 +46,10 @@ struct FailureHandlingTests {
             #expect(unknownLetter.body == Array(unknown.utf8))
             #expect(unknownLetter.headers[SyncHeaders.error]?.stringValue?.hasPrefix("unknown_routing_key") == true)
             #expect(world.records.companies.isEmpty)
-            // Only the worker's start-up check of the API (GET /companies?limit=1) reached Hipcall.
-            #expect(world.simulator.simulator.stats.total == world.simulator.simulator.stats.count(method: "GET", route: "/api/v3/companies"))
+            // Only list calls reached Hipcall: the worker's start-up check of the API and its scan
+            // planning's count of each list (GET /companies?limit=1, GET /contacts?limit=1); no upsert.
+            let stats = world.simulator.simulator.stats
+            #expect(stats.total == stats.count(method: "GET", route: "/api/v3/companies") + stats.count(method: "GET", route: "/api/v3/contacts"))
         }
     }
 
