@@ -155,7 +155,8 @@ public final class SyncWorker: Service, Sendable {
     /// Consumes the work queue (or the partition queues) on a connection whose topology is declared,
     /// in one ``ConsumerSession``, while the worker's ``FleetPresence`` runs beside.
     private func consume(on connection: AMQPConnection, channel: AMQPChannel) async throws {
-        let presence = FleetPresence(topology: configuration.topology, peers: peers, limiter: limiter, metrics: metrics)
+        let presence = FleetPresence(topology: configuration.topology, peers: peers, limiter: limiter, metrics: metrics,
+            isBlocked: { [brokerFlow] in brokerFlow.blockedReason != nil })
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await presence.run(on: connection) }
             if let planning = await self.scanPlanning(on: connection) { group.addTask { await planning() } }

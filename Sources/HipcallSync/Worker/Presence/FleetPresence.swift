@@ -12,6 +12,9 @@ struct FleetPresence: Sendable {
     /// This worker's limiter: it says whether this worker spends calls, and learns what peers know.
     let limiter: RateLimiter
     let metrics: WorkerMetrics
+    /// Whether the broker blocks this worker's connections (a resource alarm): no heartbeat is sent
+    /// then, since a publish on a blocked connection would hold the worker's shutdown.
+    let isBlocked: @Sendable () -> Bool
 
     /// How long a worker not heard from still counts as alive.
     static let silenceLimit: Duration = .seconds(5)
@@ -41,6 +44,10 @@ struct FleetPresence: Sendable {
             }
             group.addTask {
                 while true {
+                    if isBlocked() {
+                        try await Task.sleep(for: .milliseconds(500))
+                        continue
+                    }
                     let heartbeat = Heartbeat(sender: peers.me, active: await limiter.isActive, budget: await limiter.budgetView)
                     _ = try await sending.publish(
                         exchange: topology.presenceExchange, routingKey: "", body: [], properties: heartbeat.properties)
