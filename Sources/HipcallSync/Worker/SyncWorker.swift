@@ -156,7 +156,7 @@ public final class SyncWorker: Service, Sendable {
     /// in one ``ConsumerSession``, while the worker's ``FleetPresence`` runs beside.
     private func consume(on connection: AMQPConnection, channel: AMQPChannel) async throws {
         let presence = FleetPresence(topology: configuration.topology, peers: peers, limiter: limiter, metrics: metrics,
-            isBlocked: { [brokerFlow] in brokerFlow.blockedReason != nil })
+            isBlocked: { [brokerFlow] in brokerFlow.blockedReason != nil }, publisher: publisher)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await presence.run(on: connection) }
             if let planning = await self.scanPlanning(on: connection) { group.addTask { await planning() } }

@@ -12,9 +12,11 @@ struct FleetPresence: Sendable {
     /// This worker's limiter: it says whether this worker spends calls, and learns what peers know.
     let limiter: RateLimiter
     let metrics: WorkerMetrics
-    /// Whether the broker blocks this worker's connections (a resource alarm): no heartbeat is sent
-    /// then, since a publish on a blocked connection would hold the worker's shutdown.
+    /// Whether the broker blocks this worker's connections (a resource alarm): no heartbeat is sent then.
     let isBlocked: @Sendable () -> Bool
+    /// Sends the heartbeats on the worker's publishing connection: a publish on the consuming one
+    /// would make RabbitMQ block it in an alarm, holding its acks and the worker's shutdown.
+    let publisher: ReliablePublisher
 
     /// How long a worker not heard from still counts as alive.
     static let silenceLimit: Duration = .seconds(5)
@@ -32,7 +34,6 @@ struct FleetPresence: Sendable {
         _ = try await listening.declareQueue(queue, durable: false, exclusive: true, autoDelete: true)
         try await listening.bindQueue(queue, exchange: topology.presenceExchange, routingKey: "")
         let heartbeats = try await listening.consume(queue: queue, exclusive: true)
-        let sending = try await connection.openChannel()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for try await message in heartbeats {
@@ -49,7 +50,7 @@ struct FleetPresence: Sendable {
                         continue
                     }
                     let heartbeat = Heartbeat(sender: peers.me, active: await limiter.isActive, budget: await limiter.budgetView)
-                    _ = try await sending.publish(
+                    _ = try? await publisher.publish(
                         exchange: topology.presenceExchange, routingKey: "", body: [], properties: heartbeat.properties)
                     metrics.apiShare(peers.apiShare(at: .now, window: Self.silenceLimit))
                     try await Task.sleep(for: .milliseconds(Int.random(in: 700...1300)))
