@@ -123,20 +123,33 @@ def held(ok):
 
 def targets(run):
     """Target rows [what, measured, target, held] of a backlog run."""
-    ratio, per_changed = run.get("cheapest_ratio"), run["calls_per_changed"]
+    ratio = run.get("cheapest_ratio")
     return [
         ["%s drain vs cheapest plan (%d calls / %.1f per s = %.1f s)" % (
             run["name"], run["cheapest_calls"], run["budget_per_min"] / 60, run["cheapest_seconds"]),
          (h.fmt(ratio, 2) + "x") if ratio else "n/a", "<= %.2fx" % DRAIN_RATIO, held(ratio is not None and ratio <= DRAIN_RATIO)],
-        ["%s API calls per record changed (%d calls, %d changed)" % (run["name"], run["calls"], run["changed"]),
-         h.fmt(per_changed, 2), "<= %.2f" % CALLS_PER_CHANGED,
-         held(run["seconds"] is not None and per_changed is not None and per_changed <= CALLS_PER_CHANGED)],
+        calls_target(run),
         ["%s dead letters" % run["name"], h.fmt(run["dead_letters"]), "0", held(run["dead_letters"] == 0)],
         ["%s 429 answers (share of all calls)" % run["name"],
          "%d (%s%%)" % (run["answers_429"], h.fmt(run["share_429"] * 100, 2)), "<= %.1f%%" % (SHARE_429 * 100),
          held(run["share_429"] <= SHARE_429)],
         converged_target(run),
     ]
+
+
+def calls_target(run):
+    """API calls per record changed: at most 1.05, or 1.05 x the cheapest plan's own figure where a
+    change needs more than one write (phones and emails are sub-resources: one call each)."""
+    per_changed = run["calls_per_changed"]
+    floor = run["cheapest_calls"] / run["changed"] if run["changed"] else 0
+    bound = CALLS_PER_CHANGED * max(1.0, floor)
+    what = "%s API calls per record changed (%d calls, %d changed)" % (run["name"], run["calls"], run["changed"])
+    limit = "<= %.2f" % bound
+    if floor > 1:
+        what += "; the cheapest plan needs %.2f" % floor
+        limit += " (1.05 x %.2f)" % floor
+    return [what, h.fmt(per_changed, 2), limit,
+            held(run["seconds"] is not None and per_changed is not None and per_changed <= bound)]
 
 
 def converged_target(run):

@@ -9,8 +9,12 @@ protocol EventUpserting: Sendable {
     /// company that a contact links to, when the fleet knows it is being created rather than
     /// existing already; returns at once otherwise.
     func awaitCreation(ofCompany key: SyncKey) async
+    /// Waits, without a call and without holding an upsert slot, while a list scan that will bring
+    /// the id of `key` (unknown to the worker) is planned or running; returns at once otherwise.
+    func awaitScan(of key: SyncKey) async
 }
 
 extension EventUpserting {
     func awaitCreation(ofCompany key: SyncKey) async {}
+    func awaitScan(of key: SyncKey) async {}
 }

@@ -22,7 +22,9 @@ final class GuideLoopCoalescer: EventCoalescing {
         self.ready = ready
     }
 
-    func submit(_ event: SyncEvent, apply: (SyncEvent) async throws(SyncFailure) -> Void) async -> CoalescingOutcome {
+    func submit(
+        _ event: SyncEvent, reserved: CoalescingReservation?, apply: (SyncEvent) async throws(SyncFailure) -> Void
+    ) async -> CoalescingOutcome {
         state.withLock { $0.pending[event.key, default: 0] += 1 }
         return await lock.withLock(keys: event.lockKeys) {
             let done = await ready(event)
@@ -38,6 +40,11 @@ final class GuideLoopCoalescer: EventCoalescing {
             }
         }
     }
+
+    /// Nothing is coalesced: no event steps aside for another.
+    func reserve(_ event: SyncEvent) async -> CoalescingReservation? { nil }
+
+    func withdraw(_ reservation: CoalescingReservation, of event: SyncEvent) async {}
 
     func waitUntilSettled(_ key: SyncKey) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

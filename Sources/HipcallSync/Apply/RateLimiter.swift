@@ -37,13 +37,17 @@ actor RateLimiter {
     private var blockedUntil: Date = .distantPast
     private var lastRequest: Date = .distantPast
     /// Open once Hipcall answered anything (``noteAnswer()``); the first permit does not wait for it.
-    private let firstAnswer = FirstAnswerGate()
+    private let firstAnswer = OneTimeGate()
     private var firstPermitTaken = false
     /// How long a permit waits for the first answer before it goes anyway.
     let firstAnswerWait: Duration
 
-    /// How long after its last permit a worker still counts as spending API calls.
-    static let activeWindow: TimeInterval = 5
+    /// How long after its last permit a worker with no caller waiting still counts as spending API
+    /// calls: a heartbeat or two, so that a worker whose queue ran dry gives its share of the budget
+    /// back to the others within about two seconds.
+    static let activeWindow: TimeInterval = 2
+    /// Callers waiting for a permit or for the budget to open: a worker with any spends its share.
+    private var waiting = 0
 
     /// - Parameters:
     ///   - fleetShare: how many workers spend the budget now, this one included (values below 1 count as 1).
@@ -144,10 +148,12 @@ actor RateLimiter {
     @discardableResult
     func waitForPermit() async throws -> Duration {
         lastRequest = now()
+        waiting += 1
+        defer { waiting -= 1 }
         var waited = Duration.zero
         if firstPermitTaken, !firstAnswer.isOpen {
             let started = ContinuousClock.now
-            await waitForFirstAnswer()
+            await firstAnswer.wait(atMost: firstAnswerWait)
             try Task.checkCancellation()
             waited = ContinuousClock.now - started
         }
@@ -173,27 +179,17 @@ actor RateLimiter {
         firstAnswer.open()
     }
 
-    /// Waits for the first answer, at most ``firstAnswerWait``.
-    private func waitForFirstAnswer() async {
-        let gate = firstAnswer
-        let limit = firstAnswerWait
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await gate.wait() }
-            group.addTask { try? await Task.sleep(for: limit) }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-
-    /// Whether this worker asked for a permit within ``activeWindow``: its heartbeats then count it
-    /// among the workers that share the budget.
+    /// Whether this worker has callers waiting for the budget or asked for a permit within
+    /// ``activeWindow``: its heartbeats then count it among the workers that share the budget.
     var isActive: Bool {
-        now().timeIntervalSince(lastRequest) < Self.activeWindow
+        waiting > 0 || now().timeIntervalSince(lastRequest) < Self.activeWindow
     }
 
     /// Waits until a request could be sent, without reserving the slot: callers use it to postpone
     /// a decision (which of a record's pending events to apply) until the budget lets a call out.
     func waitUntilOpen() async throws {
+        waiting += 1
+        defer { waiting -= 1 }
         try await sleep(until: opening().slot)
     }
 

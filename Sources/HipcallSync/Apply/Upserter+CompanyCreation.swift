@@ -12,4 +12,15 @@ extension Upserter {
         guard ids.get(key) == nil, ledger.isFinished(.companies) else { return }
         _ = await ids.waitForID(key, timeout: Self.companyCreationWait)
     }
+
+    /// The longest a key the fleet does not know waits for a scan of its resource.
+    static let scanWait: Duration = .seconds(120)
+
+    /// A key the fleet does not know, while a scan of its resource is planned or running, waits for
+    /// the scan (bounded by ``scanWait`` and by the holder falling silent) instead of spending a
+    /// lookup: the scan brings its id and fields if it exists, and says it does not if it does not.
+    func awaitScan(of key: SyncKey) async {
+        guard ids.get(key) == nil else { return }
+        await ledger.awaitScan(key.resource, atMost: Self.scanWait)
+    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a worker applies its events to Hipcall: the coalescer/upserter pair it is built with, and
 /// whether it keeps the fleet's journal. The `worker` command picks ``guideLoop`` for `--no-cache`.
 public struct ApplyStrategy: Sendable {
@@ -10,6 +12,10 @@ public struct ApplyStrategy: Sendable {
     public static let engine = ApplyStrategy { context in
         let ids = IDCache(capacity: context.configuration.idCacheCapacity)
         let ledger = ScanLedger(me: context.workerID)
+        for resource in SyncResource.allCases {
+            // The worker's first scan plans are made as it starts: keys it does not know wait for them.
+            ledger.planning(resource, until: .now + ListScanner.planningWait.timeInterval)
+        }
         let coalescer = Coalescer(linger: context.configuration.linger, ready: context.upsertSlot())
         let topology = context.configuration.topology
         let appender = JournalAppender(publisher: context.publisher, stream: topology.journalStream)

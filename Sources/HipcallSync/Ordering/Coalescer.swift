@@ -92,11 +92,12 @@ actor Coalescer: EventCoalescing {
 
     /// Decides `event`'s fate and, if it is to be applied, runs `apply` while holding its keys.
     nonisolated func submit(
-        _ event: SyncEvent,
+        _ event: SyncEvent, reserved: CoalescingReservation?,
         apply: (SyncEvent) async throws(SyncFailure) -> Void
     ) async -> CoalescingOutcome {
         let earliestDecision = ContinuousClock.now + linger
-        let sequence = await register(event)
+        let sequence: UInt64
+        if let reserved { sequence = reserved.sequence } else { sequence = await register(event) }
         let ready = self.ready
         let decision: Decision = await lock.withLock(keys: event.lockKeys) {
             if ContinuousClock.now < earliestDecision {
@@ -128,6 +129,15 @@ actor Coalescer: EventCoalescing {
         for change in changes {
             noteApplied(change.key, occurredAt: change.occurredAt, eventID: change.eventID, replacingEqual: false)
         }
+    }
+
+    func reserve(_ event: SyncEvent) -> CoalescingReservation? {
+        CoalescingReservation(sequence: register(event))
+    }
+
+    func withdraw(_ reservation: CoalescingReservation, of event: SyncEvent) {
+        let followers = removePending(event.key, reservation.sequence)?.followers ?? []
+        deliver(.coalesced(intoEventID: event.eventID, failure: .cancelled), to: followers)
     }
 
     func waitUntilSettled(_ key: SyncKey) async {

@@ -56,6 +56,9 @@ final class ListScanner: Sendable {
         self.countLifetime = countLifetime
     }
 
+    /// The longest keys the fleet does not know wait for one round's plan (its count call and claim).
+    static let planningWait: Duration = .seconds(30)
+
     private var me: String { ledger.me }
     private static let page = HipcallObservations.maxPageSize
 
@@ -71,6 +74,8 @@ final class ListScanner: Sendable {
             }
             let countedBefore = counts.withLock { $0[resource] != nil }
             guard planner.spendsCount(backlog: backlog, countedBefore: countedBefore) else { return .lookups(counted: false) }
+            ledger.planning(resource, until: .now + Self.planningWait.timeInterval)
+            defer { ledger.planned(resource) }
             let (count, counted): (Int, Bool)
             do throws(SyncFailure) {
                 (count, counted) = try await self.count(resource)

@@ -33,6 +33,16 @@ final class ScanLedger: Sendable {
         /// Scanners waiting to learn whether their claim won: the resource, and how many claims were read before.
         var waiters: [UInt64: (resource: SyncResource, after: Int, continuation: CheckedContinuation<Bool, Never>)] = [:]
         var nextWaiter: UInt64 = 0
+        /// Until when this worker is making its scan plan of a resource (a count call and a claim).
+        var planning: [SyncResource: Date] = [:]
+        /// Opened at the next change of the scans or the plans, then replaced.
+        var changed = OneTimeGate()
+
+        /// Opens the change gate for whoever waits at it, and begins a new one.
+        mutating func change() -> OneTimeGate {
+            defer { changed = OneTimeGate() }
+            return changed
+        }
     }
 
     /// How long a holder may write nothing before another worker's claim takes the scan over.
@@ -56,12 +66,52 @@ final class ScanLedger: Sendable {
 
     /// Records that a scan of `resource` finished; a scanner still waiting for a claim of it loses.
     func markFinished(_ resource: SyncResource) {
-        let resumed = state.withLock { state in
+        let (resumed, changed) = state.withLock { state in
             state.scans[resource, default: Scan()].finished = true
             state.scans[resource]?.holder = nil
-            return Self.resolve(&state, resource, read: .max)
+            return (Self.resolve(&state, resource, read: .max), state.change())
         }
         for continuation in resumed { continuation.resume(returning: false) }
+        changed.open()
+    }
+
+    /// Notes that this worker plans a scan of `resource` until `deadline` at the latest (its count
+    /// call and its claim): until ``planned(_:)``, keys it does not know wait (``awaitScan(_:atMost:)``).
+    func planning(_ resource: SyncResource, until deadline: Date) {
+        state.withLock { state in
+            state.planning[resource] = deadline
+            return state.change()
+        }.open()
+    }
+
+    /// Notes that this worker's plan of `resource` is made (a claim won, lookups chosen, or a failure).
+    func planned(_ resource: SyncResource) {
+        state.withLock { state in
+            state.planning[resource] = nil
+            return state.change()
+        }.open()
+    }
+
+    /// Until when a key of `resource` that the fleet does not know should wait for a scan rather than be
+    /// looked up: while a holder scans (until it falls silent past ``staleAfter``) or this worker
+    /// makes its plan; nil when no scan is coming (finished, or none planned).
+    private static func hold(_ state: State, _ resource: SyncResource, staleAfter: TimeInterval, now: Date) -> Date? {
+        let scan = state.scans[resource] ?? Scan()
+        guard !scan.finished else { return nil }
+        let holds = [scan.holder != nil ? scan.heardAt + staleAfter : nil, state.planning[resource]].compactMap { $0 }
+        return holds.max().flatMap { $0 > now ? $0 : nil }
+    }
+
+    /// Waits while a scan of `resource` is planned or running (it brings every existing record's id,
+    /// which a lookup would spend a call on), at most `bound`; returns at once when none is.
+    func awaitScan(_ resource: SyncResource, atMost bound: Duration) async {
+        let deadline = Date.now + bound.timeInterval
+        while !Task.isCancelled {
+            let now = Date.now
+            let (hold, gate) = state.withLock { (Self.hold($0, resource, staleAfter: staleAfter, now: now), $0.changed) }
+            guard let hold, now < deadline else { return }
+            await gate.wait(atMost: .seconds(min(hold, deadline).timeIntervalSince(now)))
+        }
     }
 
     /// The scan of `resource` as the journal read so far tells it.
@@ -73,9 +123,9 @@ final class ScanLedger: Sendable {
     func apply(_ message: ScanMessage, now: Date = .now) {
         guard message.at.timeIntervalSince(now) <= Self.maxClockLead else { return }
         var finished = false
-        let resumed = state.withLock { state -> (waiters: [CheckedContinuation<Bool, Never>], won: Bool) in
+        let resumed = state.withLock { state -> (waiters: [CheckedContinuation<Bool, Never>], won: Bool, changed: OneTimeGate?) in
             var scan = state.scans[message.resource] ?? Scan()
-            guard !scan.finished else { return ([], false) }
+            guard !scan.finished else { return ([], false, nil) }
             switch message.kind {
             case .claim:
                 if scan.holder == nil || scan.holder == message.worker || message.at.timeIntervalSince(scan.heardAt) > staleAfter {
@@ -92,13 +142,15 @@ final class ScanLedger: Sendable {
                 break
             }
             state.scans[message.resource] = scan
-            guard message.kind == .claim, message.worker == me else { return ([], false) }
+            let changed = state.change()
+            guard message.kind == .claim, message.worker == me else { return ([], false, changed) }
             let won = scan.holder == me
             let read = (state.myClaims[message.resource]?.read ?? 0) + 1
             state.myClaims[message.resource] = (read, won)
-            return (Self.resolve(&state, message.resource, read: read), won)
+            return (Self.resolve(&state, message.resource, read: read), won, changed)
         }
         for continuation in resumed.waiters { continuation.resume(returning: resumed.won) }
+        resumed.changed?.open()
         if finished { markFinished(message.resource) }
     }
 

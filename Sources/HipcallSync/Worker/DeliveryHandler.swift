@@ -47,9 +47,16 @@ struct DeliveryHandler: Sendable {
             // The body names the record: the header is counted, and nothing uses it.
             report([mismatch], of: delivery)
         }
+        // Pending from here on: an older event of the record steps aside for this one while it waits.
+        var reservation = await coalescer.reserve(event)
+        if event.hipcallID == nil, event.previousExternalID == nil {
+            // A scan under way brings the record's id: cheaper than a lookup.
+            await upserter.awaitScan(of: event.key)
+        }
         if let company = event.companyKey, upserter.knownID(of: company) == nil {
             // Its company's event may be here too, not applied yet: let it go first; or another
-            // worker may be creating it.
+            // worker may be creating it, or a scan bring its id.
+            await upserter.awaitScan(of: company)
             await coalescer.waitUntilSettled(company)
             await upserter.awaitCreation(ofCompany: company)
         }
@@ -58,13 +65,15 @@ struct DeliveryHandler: Sendable {
         while true {
             guard await pauses.gate.pass() == .open else {
                 // A long pause (or a cancelled wait) gives the delivery back as it is: no attempt spent.
+                if let reservation { await coalescer.withdraw(reservation, of: event) }
                 try? delivery.nack(requeue: true)
                 return
             }
             let box = ResultBox()
-            let outcome = await coalescer.submit(event) { _ throws(SyncFailure) in
+            let outcome = await coalescer.submit(event, reserved: reservation) { _ throws(SyncFailure) in
                 box.result = try await upserter.apply(decodeForApply(delivery, routingKey: routingKey))
             }
+            reservation = nil
             metrics.lockWaiters(coalescer.lockWaiterCount)
             switch outcome {
             case .applied(let superseded):

@@ -314,4 +314,22 @@ private func limiter(_ clock: FakeClock) -> RateLimiter {
         clock.sleep(.seconds(RateLimiter.activeWindow + 1))
         #expect(await limiter.isActive == false)
     }
+
+    @Test func aWorkerIsActiveWhileACallerWaitsForTheBudget() async throws {
+        let clock = FakeClock()
+        let asleep = OneTimeGate()
+        let wake = OneTimeGate()
+        let limiter = RateLimiter(now: { clock.now }, sleep: { duration in
+            clock.sleep(duration)
+            asleep.open()
+            await wake.wait()
+        })
+        await limiter.record(limit: 60, remaining: 0, reset: clock.unix + 30)
+        async let permit = limiter.waitForPermit()
+        await asleep.wait()  // the clock is past the reset: its last request lies 30 s back
+        #expect(await limiter.isActive)
+        wake.open()
+        try await permit
+        #expect(await limiter.isActive == false)
+    }
 }

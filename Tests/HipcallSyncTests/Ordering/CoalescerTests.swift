@@ -90,6 +90,39 @@ private struct Harness {
         #expect(await applied.items == ["e2"])
     }
 
+    @Test func anOlderEventStepsAsideForANewerOneReservedWhileItWaitsElsewhere() async {
+        let h = Harness()
+        // e2 is registered, then waits for something else (its company, a scan) before it is submitted.
+        let reservation = await h.coalescer.reserve(makeEvent(id: "e2", at: 2))
+        let (gate, holder) = await h.hold()
+        let first = await h.enqueue(makeEvent(id: "e1", at: 1))
+        await gate.open()
+        await holder.value
+        // e1 decides while e2 is still away: it steps aside and waits for e2's result.
+        #expect(await eventually { await h.coalescer.pendingCount == 1 && h.lock.waitingCount(for: key) == 0 && !h.lock.isHeld(key) })
+        let second = await h.coalescer.submit(makeEvent(id: "e2", at: 2), reserved: reservation) { (event: SyncEvent) throws(SyncFailure) in
+            await h.applied.append(event.eventID)
+        }
+        #expect(second == .applied(supersededEventIDs: ["e1"]))
+        #expect(await first.value == .coalesced(intoEventID: "e2", failure: nil))
+        #expect(await h.applied.items == ["e2"])
+    }
+
+    @Test func aWithdrawnReservationSendsTheEventsThatSteppedAsideForItBack() async {
+        let h = Harness()
+        let event = makeEvent(id: "e2", at: 2)
+        let reservation = await h.coalescer.reserve(event)
+        let (gate, holder) = await h.hold()
+        let first = await h.enqueue(makeEvent(id: "e1", at: 1))
+        await gate.open()
+        await holder.value
+        #expect(await eventually { await h.coalescer.pendingCount == 1 && h.lock.waitingCount(for: key) == 0 && !h.lock.isHeld(key) })
+        await h.coalescer.withdraw(reservation!, of: event)
+        #expect(await first.value == .coalesced(intoEventID: "e2", failure: .cancelled))
+        #expect(await h.coalescer.pendingCount == 0)
+        #expect(await h.applied.items.isEmpty)
+    }
+
     @Test func anEventLingersAfterItArrivesSoTheRestOfItsBurstIsAbsorbed() async {
         let linger = Duration.milliseconds(300)
         let coalescer = Coalescer(lock: KeyedLock(), linger: linger)

@@ -1,9 +1,9 @@
 import Synchronization
 
-/// A one-way gate that opens once: tasks wait at it until ``open()`` (or their cancellation), without
-/// polling. The rate limiter holds all but its first call here until Hipcall's first answer says
-/// whether and how the API is rate limited.
-final class FirstAnswerGate: Sendable {
+/// A one-way gate that opens once: tasks wait at it until ``open()`` (or their cancellation, or a
+/// bound), without polling. The rate limiter holds all but its first call at one until Hipcall's
+/// first answer; the scan ledger opens one at each change of its state and begins a new one.
+final class OneTimeGate: Sendable {
     private struct State {
         var isOpen = false
         var nextWaiter: UInt64 = 0
@@ -43,6 +43,16 @@ final class FirstAnswerGate: Sendable {
             }
         } onCancel: {
             state.withLock { $0.waiters.removeValue(forKey: number) }?.resume()
+        }
+    }
+
+    /// Returns once the gate is open, the task is cancelled, or `bound` has passed.
+    func wait(atMost bound: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.wait() }
+            group.addTask { try? await Task.sleep(for: bound) }
+            await group.next()
+            group.cancelAll()
         }
     }
 }
