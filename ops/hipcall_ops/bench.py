@@ -61,7 +61,7 @@ def main():
         parser.error("--only takes stages among: %s" % ", ".join(STAGES))
 
     pid = os.getpid()
-    SIM_PORT = 18280
+    SIM_PORT = int(os.environ.get("BENCH_SIM_PORT", "18280"))
     figures = {"runs": []}
     sim = h.Simulator(SIM_PORT, rate_limit=0, latency_ms=args.latency_ms)
     h.log("==> simulator on %s (latency %d ms, no rate limit)" % (sim.url, args.latency_ms))

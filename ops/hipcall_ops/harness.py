@@ -174,6 +174,14 @@ class Simulator:
         self.port = port
         self.token = token
         self.url = "http://127.0.0.1:%d" % port
+        try:
+            self.stats()
+        except Exception:
+            pass
+        else:
+            # Another run's simulator: its resets and records would be mixed with this run's.
+            raise RuntimeError("port %d already answers as a simulator (another ops/bench or ops/chaos running?); "
+                               "stop it or set BENCH_SIM_PORT" % port)
         self.process = spawn(
             [BIN, "simulator", "--port", str(port), "--token", token, "--rate-limit", str(rate_limit),
              "--latency-ms", str(latency_ms), *extra],

@@ -13,7 +13,7 @@ public struct HipcallRateLimit: Sendable, Hashable {
     /// The furthest ahead a reset or a `Retry-After` is believed: a later one is clamped to this.
     public static let maxWait: Int64 = 3600
     /// The largest limit believed; a larger `x-ratelimit-limit` or `remaining` is clamped to it.
-    static let maxLimit = 1_000_000
+    public static let maxLimit = 1_000_000
 
     init(limit: Int, remaining: Int, reset: Int64) {
         self.limit = limit

@@ -8,6 +8,8 @@ struct ApplyContext: Sendable {
     let publisher: ReliablePublisher
     /// The worker's id in the fleet, carried by its journal markers.
     let workerID: String
+    /// The fleet's workers as their heartbeats tell them.
+    let peers: PeerSet
     let logger: Logger
 
     /// The coalescer's `ready` hook: an event is decided only once one of `concurrency` upsert slots
@@ -32,4 +34,6 @@ struct ApplyParts: Sendable {
     let journal: FleetJournal?
     /// Scans Hipcall's lists when that is cheaper than lookups; nil for the guide's loop.
     var scanner: ListScanner? = nil
+    /// What the shared mode's peers hold (see ``HeldEvent``); nil in the partitioned mode and the guide's loop.
+    var heldElsewhere: HeldElsewhere? = nil
 }

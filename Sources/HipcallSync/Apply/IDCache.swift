@@ -117,16 +117,7 @@ final class IDCache: IDStore {
     /// time or the task was cancelled. No polling: ``set(_:_:)`` resumes the wait.
     func waitForID(_ key: SyncKey, timeout: Duration) async -> Int64? {
         if let id = get(key) { return id }
-        return await withTaskGroup(of: Int64?.self) { group in
-            group.addTask { await self.nextID(key) }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
+        return await withTimeout(timeout, fallback: nil) { await self.nextID(key) }
     }
 
     /// Waits until `key`'s id is set (at once if it is cached); nil when the task is cancelled.

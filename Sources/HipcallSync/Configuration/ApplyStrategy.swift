@@ -16,18 +16,24 @@ public struct ApplyStrategy: Sendable {
             // The worker's first scan plans are made as it starts: keys it does not know wait for them.
             ledger.planning(resource, until: .now + ListScanner.planningWait.timeInterval)
         }
-        let coalescer = Coalescer(linger: context.configuration.linger, ready: context.upsertSlot())
         let topology = context.configuration.topology
+        // The partitioned mode gives each record one worker: nothing of it is held elsewhere.
+        let peers = context.peers
+        let heldElsewhere = topology.isPartitioned
+            ? nil : HeldElsewhere(me: context.workerID, isLive: { peers.isLive($0, window: FleetPresence.silenceLimit) })
+        let coalescer = Coalescer(linger: context.configuration.linger, ready: context.upsertSlot(), heldElsewhere: heldElsewhere)
         let appender = JournalAppender(publisher: context.publisher, stream: topology.journalStream)
         return ApplyParts(
             coalescer: coalescer, upserter: Upserter(caller: context.caller, ids: ids, ledger: ledger),
             journal: FleetJournal(
                 appender: appender,
                 follower: JournalFollower(
-                    topology: topology, coalescer: coalescer, ids: ids, ledger: ledger, me: context.workerID, logger: context.logger)),
+                    topology: topology, coalescer: coalescer, ids: ids, ledger: ledger, heldElsewhere: heldElsewhere, me: context.workerID,
+                    logger: context.logger)),
             scanner: ListScanner(
                 caller: context.caller, appender: appender, publisher: context.publisher, stream: topology.journalStream, ledger: ledger,
-                logger: context.logger, held: { await coalescer.pendingCount }))
+                logger: context.logger, held: { await coalescer.pendingCount }),
+            heldElsewhere: heldElsewhere)
     }
 
     /// The guide's plain loop, the benchmark's baseline: every event in arrival order per record, looked

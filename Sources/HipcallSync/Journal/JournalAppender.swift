@@ -1,4 +1,5 @@
 import AMQPClient
+import HipcallJSON
 
 /// Appends applied changes to the journal stream, many to a message: while one batch waits for
 /// the broker's confirm, the entries appended meanwhile queue up and go out together in the next
@@ -19,7 +20,7 @@ actor JournalAppender {
 
     private let publisher: ReliablePublisher
     private let stream: String
-    private var waiting: [(entry: JournalEntry, turn: CheckedContinuation<Turn, Never>)] = []
+    private var waiting: [(row: JSONValue, turn: CheckedContinuation<Turn, Never>)] = []
     private var publishing = false
 
     init(publisher: ReliablePublisher, stream: String) {
@@ -30,8 +31,17 @@ actor JournalAppender {
     /// Returns once `entry` is in the journal (confirmed by the broker); throws when its batch
     /// could not be published.
     func append(_ entry: JournalEntry) async throws {
+        try await append(row: entry.row)
+    }
+
+    /// Returns once `event`'s announcement (see ``HeldEvent``) is in the journal.
+    func announce(_ event: HeldEvent) async throws {
+        try await append(row: event.row)
+    }
+
+    private func append(row: JSONValue) async throws {
         if publishing {
-            switch await withCheckedContinuation({ waiting.append((entry, $0)) }) {
+            switch await withCheckedContinuation({ waiting.append((row, $0)) }) {
             case .confirmed: return
             case .failed(let error): throw error
             case .publishNext: break
@@ -42,7 +52,7 @@ actor JournalAppender {
         waiting.removeFirst(others.count)
         let turn: Turn
         do {
-            let message = JournalEntry.batchMessage([entry] + others.map(\.entry))
+            let message = JournalEntry.batchMessage(rows: [row] + others.map(\.row))
             _ = try await publisher.publish(exchange: "", routingKey: stream, body: message.body, properties: message.properties)
             turn = .confirmed
         } catch {

@@ -105,29 +105,50 @@ struct JournalEntry: Sendable, Equatable {
         fingerprint = fields.count == 7 ? RecordFingerprint(journal: fields[6]) : nil
     }
 
+    /// Its row in a journal batch.
+    var row: JSONValue {
+        .array([
+            .string(key.resource.rawValue), .string(key.externalID), .int(hipcallID),
+            // Unix seconds as a double, printed to round-trip: equal times compare equal after reading.
+            .double(occurredAt.timeIntervalSince1970), eventID.map(JSONValue.string) ?? .null,
+            previousExternalID.map(JSONValue.string) ?? .null, fingerprint?.journalValue ?? .null,
+        ])
+    }
+
     /// The message that carries `entries` as one batch.
     static func batchMessage(_ entries: [JournalEntry]) -> (body: [UInt8], properties: AMQPProperties) {
-        let rows: [JSONValue] = entries.map { entry in
-            .array([
-                .string(entry.key.resource.rawValue), .string(entry.key.externalID), .int(entry.hipcallID),
-                // Unix seconds as a double, printed to round-trip: equal times compare equal after reading.
-                .double(entry.occurredAt.timeIntervalSince1970), entry.eventID.map(JSONValue.string) ?? .null,
-                entry.previousExternalID.map(JSONValue.string) ?? .null, entry.fingerprint?.journalValue ?? .null,
-            ])
-        }
+        batchMessage(rows: entries.map(\.row))
+    }
+
+    /// The message that carries `rows` (entries' and ``HeldEvent``s') as one batch.
+    static func batchMessage(rows: [JSONValue]) -> (body: [UInt8], properties: AMQPProperties) {
         let properties = AMQPProperties(
-            contentType: "application/json", headers: [Header.batch: .int(Int64(entries.count))], persistent: true)
+            contentType: "application/json", headers: [Header.batch: .int(Int64(rows.count))], persistent: true)
         return (Array(JSONValue.array(rows).jsonText.utf8), properties)
     }
 
     /// The entries a journal message carries: a batch, or one entry in headers; empty for a marker
     /// or a malformed message.
     static func entries(headers: AMQPTable, body: [UInt8]) -> [JournalEntry] {
+        rows(headers: headers, body: body).entries
+    }
+
+    /// The entries and the held events a journal message carries (one parse of its body).
+    static func rows(headers: AMQPTable, body: [UInt8]) -> (entries: [JournalEntry], held: [HeldEvent]) {
         guard HeaderReader(headers).contains(Header.batch) else {
-            return JournalEntry(headers: headers).map { [$0] } ?? []
+            return (JournalEntry(headers: headers).map { [$0] } ?? [], [])
         }
-        guard case .array(let rows)? = StrictJSON.parse(body) else { return [] }
-        return rows.compactMap(JournalEntry.init(batched:))
+        guard case .array(let rows)? = StrictJSON.parse(body) else { return ([], []) }
+        var entries: [JournalEntry] = []
+        var held: [HeldEvent] = []
+        for row in rows {
+            if let entry = JournalEntry(batched: row) {
+                entries.append(entry)
+            } else if let event = HeldEvent(row: row) {
+                held.append(event)
+            }
+        }
+        return (entries, held)
     }
 
     /// The properties of a marker: a worker appends one when it starts reading, and knows it has

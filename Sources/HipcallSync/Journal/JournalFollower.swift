@@ -9,6 +9,8 @@ struct JournalFollower: Sendable {
     let ids: IDCache
     /// Where the scans the journal reports as finished are recorded.
     let ledger: ScanLedger
+    /// Where the events the shared mode's peers hold are recorded; nil in the partitioned mode.
+    let heldElsewhere: HeldElsewhere?
     /// This worker's id, carried by its markers.
     let me: String
     let logger: Logger
@@ -29,7 +31,8 @@ struct JournalFollower: Sendable {
         var read = 0
         var waiting = true
         for try await delivery in consumer {
-            let entries = JournalEntry.entries(headers: delivery.headers, body: delivery.body)
+            let (entries, held) = JournalEntry.rows(headers: delivery.headers, body: delivery.body)
+            if !held.isEmpty { heldElsewhere?.note(held) }
             if let scan = ScanMessage(headers: delivery.headers, body: delivery.body) { ledger.apply(scan) }
             for entry in entries {
                 ids.offer(entry.key, entry.hipcallID, fingerprint: entry.fingerprint)
@@ -41,6 +44,8 @@ struct JournalFollower: Sendable {
             let applied = entries.compactMap { entry in entry.eventID.map { (entry.key, entry.occurredAt, $0) } }
             if !applied.isEmpty {
                 await coalescer.remember(applied)
+                // After the coalescer knows: an event that waited for one of these is stale now.
+                heldElsewhere?.applied(applied)
             }
             read += entries.count
             if entries.isEmpty, waiting, JournalEntry.marker(in: delivery.headers) == me {

@@ -65,6 +65,8 @@ actor Coalescer: EventCoalescing {
     /// Awaited with the lock held, before deciding; returns the function that ends the wait's claim
     /// (e.g. releases an upsert slot) once the event is decided and applied.
     private let ready: @Sendable (SyncEvent) async -> @Sendable () -> Void
+    /// In the shared mode, the newer events of a record other workers hold (see ``HeldElsewhere``).
+    private let heldElsewhere: HeldElsewhere?
     private var pending: [SyncKey: [UInt64: Pending]] = [:]
     private var lastApplied: LRUMap<SyncKey, Applied>
     private var nextSequence: UInt64 = 0
@@ -82,8 +84,9 @@ actor Coalescer: EventCoalescing {
     ///   - ready: awaited before each decision; its result is called once the decision is carried out.
     init(
         lock: KeyedLock = KeyedLock(), lastAppliedCapacity: Int = 100_000, linger: Duration = .zero,
-        ready: @escaping @Sendable (SyncEvent) async -> @Sendable () -> Void = { _ in {} }
+        ready: @escaping @Sendable (SyncEvent) async -> @Sendable () -> Void = { _ in {} }, heldElsewhere: HeldElsewhere? = nil
     ) {
+        self.heldElsewhere = heldElsewhere
         self.lock = lock
         self.linger = linger
         self.ready = ready
@@ -103,7 +106,14 @@ actor Coalescer: EventCoalescing {
             if ContinuousClock.now < earliestDecision {
                 try? await Task.sleep(until: earliestDecision, clock: .continuous)
             }
-            let done = await ready(event)
+            var done = await ready(event)
+            if let held = self.heldElsewhere, await self.isNewestPending(event, sequence: sequence), held.newer(than: event) != nil {
+                // Another worker holds a newer event of the record: give the slot back and wait for the
+                // journal to show it applied (then this one is stale), at most `held.wait`.
+                done()
+                await held.awaitNewer(than: event, until: .now + held.wait)
+                done = await ready(event)
+            }
             defer { done() }
             let decision = await self.decide(event, sequence: sequence)
             guard case .apply = decision else { return decision }
@@ -183,6 +193,13 @@ actor Coalescer: EventCoalescing {
         let stepping = removePending(key, sequence)!
         pending[key]![newest.sequence]!.followers += stepping.followers + [(sequence, event.eventID)]
         return .stepAside
+    }
+
+    /// Whether `sequence` is the newest event of its record waiting here: the one ``decide(_:sequence:)``
+    /// would apply (an older one steps aside for it and need not wait for anything).
+    private func isNewestPending(_ event: SyncEvent, sequence: UInt64) -> Bool {
+        guard let entries = pending[event.key] else { return false }
+        return entries.values.max { isOlder($0, than: $1) }?.sequence == sequence
     }
 
     private func isOlder(_ a: Pending, than b: Pending) -> Bool {

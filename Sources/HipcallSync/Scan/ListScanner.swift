@@ -121,17 +121,7 @@ final class ListScanner: Sendable {
         let before = ledger.claimsRead(resource)
         guard await publish(ScanMessage(.claim, resource, worker: me, at: .now, offset: offset)) else { return false }
         let ledger = ledger
-        let claimWait = claimWait
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask { await ledger.claimOutcome(resource, after: before) }
-            group.addTask {
-                try? await Task.sleep(for: claimWait)
-                return false
-            }
-            let won = await group.next() ?? false
-            group.cancelAll()
-            return won
-        }
+        return await withTimeout(claimWait, fallback: false) { await ledger.claimOutcome(resource, after: before) }
     }
 
     /// Reads pages from `offset` on while this worker holds the scan.

@@ -48,11 +48,6 @@ final class OneTimeGate: Sendable {
 
     /// Returns once the gate is open, the task is cancelled, or `bound` has passed.
     func wait(atMost bound: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.wait() }
-            group.addTask { try? await Task.sleep(for: bound) }
-            await group.next()
-            group.cancelAll()
-        }
+        await withTimeout(bound, fallback: ()) { await self.wait() }
     }
 }

@@ -79,18 +79,9 @@ final class ConsumerSession: Sendable {
             if grace == nil { grace = (.now + gracePeriod, false) }
             return grace!.deadline
         }
-        let idle = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await self.inFlight.waitUntilIdle()
-                return true
-            }
-            group.addTask {
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+        let idle = await withTimeout(deadline - .now, fallback: false) {
+            await self.inFlight.waitUntilIdle()
+            return true
         }
         let left = inFlight.count
         guard !idle, left > 0, isFirstToWarn() else { return }

@@ -16,6 +16,9 @@ struct DeliveryHandler: Sendable {
     let publisher: ReliablePublisher
     /// Where applied changes are appended; nil when the strategy keeps no journal (the guide's loop).
     let journal: JournalAppender?
+    /// In the shared mode, this worker's id and rate limiter: while the API is rate limited, each
+    /// event is announced in the journal as it arrives (see ``HeldEvent``). Nil otherwise.
+    let heldAnnouncement: (limiter: RateLimiter, worker: String)?
     let retryPolicy: RetryPolicy
     /// Pauses consumption on auth and misconfiguration failures; its gate holds deliveries meanwhile.
     let pauses: PauseProber
@@ -49,6 +52,10 @@ struct DeliveryHandler: Sendable {
         }
         // Pending from here on: an older event of the record steps aside for this one while it waits.
         var reservation = await coalescer.reserve(event)
+        if let journal, let (limiter, worker) = heldAnnouncement, await limiter.knownRemaining != nil {
+            // An older event of the record held by another worker waits for this one (no write of its own).
+            try? await journal.announce(HeldEvent(event: event, worker: worker))
+        }
         if event.hipcallID == nil, event.previousExternalID == nil {
             // A scan under way brings the record's id: cheaper than a lookup.
             await upserter.awaitScan(of: event.key)

@@ -49,13 +49,15 @@ public final class SyncWorker: Service, Sendable {
         let caller = HipcallCaller(client: client, limiter: limiter, metrics: metrics)
         prober = PauseProber(caller: caller, gate: pauseGate, interval: configuration.authProbeInterval, metrics: metrics, logger: logger)
         let parts = configuration.applyStrategy.build(
-            ApplyContext(configuration: configuration, caller: caller, limiter: limiter, publisher: publisher, workerID: id, logger: logger))
+            ApplyContext(
+                configuration: configuration, caller: caller, limiter: limiter, publisher: publisher, workerID: id, peers: peers, logger: logger))
         journal = parts.journal?.follower
         scanner = parts.scanner
         handler = DeliveryHandler(
             topology: configuration.topology, decoder: EventDecoder(maxClockSkew: configuration.maxClockSkew),
             coalescer: parts.coalescer, upserter: parts.upserter,
             publisher: publisher, journal: parts.journal?.appender,
+            heldAnnouncement: parts.heldElsewhere.map { _ in (limiter, id) },
             retryPolicy: configuration.retryPolicy, pauses: prober, metrics: metrics, logger: logger)
     }
 

@@ -58,10 +58,3 @@ import Testing
         #expect(ContinuousClock.now - started < .seconds(1))
     }
 }
-
-/// A flag tasks can set and read.
-private final class Flag: Sendable {
-    private let flag = Mutex(false)
-    func set() { flag.withLock { $0 = true } }
-    var isSet: Bool { flag.withLock { $0 } }
-}

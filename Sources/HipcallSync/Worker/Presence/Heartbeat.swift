@@ -1,4 +1,5 @@
 import AMQPClient
+import Hipcall
 import HipcallJSON
 
 /// One presence heartbeat (see ``FleetPresence``): the sending worker, whether it spends API calls,
@@ -27,7 +28,8 @@ struct Heartbeat: Sendable, Equatable {
         self.sender = sender
         active = reader.integer(SyncHeaders.apiActive, in: 0...1).map { $0 == 1 }
         let unixSeconds: ClosedRange<Int64> = 0...Int64(RFC3339.representableSeconds.upperBound)
-        if let limit = reader.integer(Header.limit, in: 1...1_000_000), let remaining = reader.integer(Header.remaining, in: 0...1_000_000),
+        let counts = Int64(HipcallRateLimit.maxLimit)
+        if let limit = reader.integer(Header.limit, in: 1...counts), let remaining = reader.integer(Header.remaining, in: 0...counts),
             let reset = reader.integer(Header.reset, in: unixSeconds)
         {
             budget = RateLimiter.BudgetView(

@@ -50,6 +50,11 @@ final class PeerSet: Sendable {
         peers.withLock { _ = $0.removeValue(forKey: id) }
     }
 
+    /// Whether worker `id` was heard from within `window`.
+    func isLive(_ id: String, window: Duration) -> Bool {
+        peers.withLock { $0[id].map { ContinuousClock.now - $0.lastHeard < window } ?? false }
+    }
+
     /// The workers heard from within `window` before `now`, this one included.
     func count(at now: ContinuousClock.Instant, window: Duration) -> Int {
         peers.withLock { peers in
