@@ -15,8 +15,9 @@ extension SyncTestEnvironment {
     }
 
 
-    /// Runs `hipcall-sync` with `arguments` followed by this world's topology flags, and waits for it.
-    func run(_ arguments: [String], topologyFlags: Bool = true) throws -> CommandResult {
+    /// Runs `hipcall-sync` with `arguments` followed by this world's topology flags (and the
+    /// variables of `environment` set), and waits for it.
+    func run(_ arguments: [String], topologyFlags: Bool = true, environment extra: [String: String] = [:]) throws -> CommandResult {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments + (topologyFlags ? topologyArguments : [])
@@ -33,7 +34,10 @@ extension SyncTestEnvironment {
         for name in ["AMQP_URL", "EVENTS_EXCHANGE", "QUEUE_PREFIX", "SYNCED_EXCHANGE", "RETRY_STEPS"] { environment[name] = nil }
         // The node ops/lib/broker.sh starts, for `--rabbitmqctl` (ops/test exports it).
         environment["RABBITMQ_NODENAME"] = environment["RABBITMQ_NODENAME"] ?? "hipcall-sync@localhost"
+        environment.merge(extra) { _, new in new }
         process.environment = environment
+        // No terminal to ask on: a command that would prompt must refuse instead.
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
         return CommandResult(
