@@ -23,10 +23,15 @@ public enum SyncHeaders {
     public static let lastFailedAt = "x-hipcall-last-failed-at"
     /// A retried or dead-lettered message's original routing key.
     public static let originalRoutingKey = "x-hipcall-routing-key"
+    /// On a message in the waiting queue: the record it waits for, as an `x-hipcall-key` value
+    /// (`companies:ERP-1`); the fleet replays it once that record is synced.
+    public static let waitingFor = "x-hipcall-waiting-for"
 
     /// The headers that describe a failure rather than the event (what ``failureHeaders(for:attempts:firstFailedAt:lastFailedAt:)``
     /// and the dead-lettering write). A replay drops exactly these and RabbitMQ's dead-lettering headers.
-    public static let failureNames: Set<String> = [errorClass, error, status, attempts, firstFailedAt, lastFailedAt, originalRoutingKey]
+    public static let failureNames: Set<String> = [
+        errorClass, error, status, attempts, firstFailedAt, lastFailedAt, originalRoutingKey, waitingFor,
+    ]
 
     // MARK: Set by the dead-letter tools
 

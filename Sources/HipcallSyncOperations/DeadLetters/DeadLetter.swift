@@ -87,35 +87,14 @@ public struct DeadLetter: Sendable {
         }
     }
 
-    /// The headers that describe a failure rather than the event: the worker's failure headers
-    /// (``SyncHeaders/failureNames``), the loop guard's parking headers, and RabbitMQ's
-    /// dead-lettering and delivery-count headers. A replay drops exactly these, so that the event
-    /// starts again with fresh attempts and keeps everything that routes it (`x-hipcall-key`).
-    static func isFailureHeader(_ name: String) -> Bool {
-        let lowered = name.lowercased()
-        return SyncHeaders.failureNames.contains(lowered) || lowered == SyncHeaders.parkedReason || lowered == SyncHeaders.parkedAt
-            || lowered == SyncHeaders.death || lowered.hasPrefix(SyncHeaders.firstDeathPrefix)
-            || lowered.hasPrefix(SyncHeaders.lastDeathPrefix) || lowered == SyncHeaders.deliveryCount
-    }
-
     /// The properties to replay with (``replayProperties(of:routingKey:body:replays:)``).
     var replayProperties: AMQPProperties {
         Self.replayProperties(of: delivery.properties, routingKey: routingKey, body: delivery.body, replays: replays)
     }
 
-    /// The properties to replay a message with: every property kept (message id, content type,
-    /// persistence, routing and other headers) except the failure headers; `x-hipcall-key`, when
-    /// absent, computed from the body as the publisher sets it (a body the worker's decoder refuses
-    /// stays unkeyed); and `x-hipcall-replays` counting this replay after the `replays` before it.
+    /// The properties to replay a message with (``ReplayHeaders``), counting this replay after the `replays` before it.
     static func replayProperties(of original: AMQPProperties, routingKey: String, body: [UInt8], replays: Int) -> AMQPProperties {
-        var properties = original
-        properties.headers = properties.headers.filter { !isFailureHeader($0.key) }
-        if properties.headers[SyncHeaders.key] == nil, let event = try? EventDecoder().decode(routingKey: routingKey, body: body) {
-            properties.headers[SyncHeaders.key] = .string(
-                SyncTopology.keyHeaderValue(resource: event.resource.rawValue, externalID: event.externalID))
-        }
-        properties.headers[SyncHeaders.replays] = .string(String(replays + 1))
-        return properties
+        ReplayHeaders.properties(replaying: original, routingKey: routingKey, body: body, replays: replays)
     }
 
     /// The event's routing key: the `x-hipcall-routing-key` in `headers`, else the one it was delivered with.

@@ -34,7 +34,7 @@ extension DeadLetterQueue {
 
     /// Publishes `records` in order, each confirmed: back into this queue exactly as exported
     /// (the dead-letter queue through the dead-letter exchange under the record's routing key, the
-    /// parked queue through the default exchange), or with `replay` to the events exchange as
+    /// parked and waiting queues through the default exchange), or with `replay` to the events exchange as
     /// ``replay(filter:limit:dryRun:maxReplays:progress:)`` republishes a dead letter. A record
     /// that cannot be routed is counted as failed and the others go on; `progress` gets the
     /// records handled so far. Killed midway, a new run publishes the first ones again (duplicates
@@ -53,10 +53,10 @@ extension DeadLetterQueue {
                     let properties = DeadLetter.replayProperties(
                         of: record.properties, routingKey: routingKey, body: record.body, replays: DeadLetter.replays(in: &headers))
                     try await publisher.publish(record.body, routingKey: routingKey, properties: properties, to: topology.eventsExchange)
-                } else if parked {
-                    try await publisher.publish(record.body, routingKey: queue, properties: record.properties, to: "")
-                } else {
+                } else if holding == .deadLetters {
                     try await publisher.publish(record.body, routingKey: record.routingKey, properties: record.properties, to: topology.deadLetterExchange)
+                } else {
+                    try await publisher.publish(record.body, routingKey: queue, properties: record.properties, to: "")
                 }
                 report.published += 1
             } catch let error as AMQPError where error.isConnectionLevel {

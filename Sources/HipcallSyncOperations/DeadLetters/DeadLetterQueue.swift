@@ -15,18 +15,34 @@ public struct DeadLetterQueue: Sendable {
     let connection: AMQPConnection
     /// Names the dead-letter queue and the events exchange replays go to.
     let topology: SyncTopology
-    /// Whether this reads the parked queue (where the loop guard put messages) instead of the dead-letter queue.
-    let parked: Bool
+    /// Which of the topology's queues of failed messages this works on.
+    let holding: Holding
 
-    /// Works on `topology`'s dead-letter queue, or with `parked` on its parked queue.
-    public init(connection: AMQPConnection, topology: SyncTopology, parked: Bool = false) {
+    /// The queues of failed messages.
+    public enum Holding: Sendable {
+        /// The dead-letter queue.
+        case deadLetters
+        /// Where replay's loop guard parks what failed every replay.
+        case parked
+        /// Where workers put events waiting for another record (``SyncTopology/waitingQueue``).
+        case waiting
+    }
+
+    /// Works on `holding` of `topology` (its dead-letter queue unless told otherwise).
+    public init(connection: AMQPConnection, topology: SyncTopology, holding: Holding = .deadLetters) {
         self.connection = connection
         self.topology = topology
-        self.parked = parked
+        self.holding = holding
     }
 
     /// The queue this works on.
-    public var queue: String { parked ? topology.parkedQueue : topology.deadLetterQueue }
+    public var queue: String {
+        switch holding {
+        case .deadLetters: topology.deadLetterQueue
+        case .parked: topology.parkedQueue
+        case .waiting: topology.waitingQueue
+        }
+    }
 
     /// The messages waiting in the queue that pass `filter`, in queue order, skipping the first
     /// `offset` of them and stopping after `limit`; none is consumed.
@@ -42,8 +58,8 @@ public struct DeadLetterQueue: Sendable {
     /// Republishes each matching message's body byte for byte, with its original routing key and
     /// routing headers and without failure headers (``DeadLetter/replayProperties``), to the
     /// events exchange (mandatory, confirmed), then acks the dead-letter copy. The loop guard: a
-    /// message already replayed `maxReplays` times is moved to the parked queue instead (not when
-    /// replaying from the parked queue itself). A failed publish leaves the message in the queue.
+    /// message already replayed `maxReplays` times is moved to the parked queue instead (only when
+    /// replaying from the dead-letter queue). A failed publish leaves the message in the queue.
     /// With `dryRun`, nothing is published or acked.
     public func replay(
         filter: DeadLetterFilter, limit: Int?, dryRun: Bool, maxReplays: Int = DeadLetterQueue.defaultMaxReplays,
@@ -51,7 +67,7 @@ public struct DeadLetterQueue: Sendable {
     ) async throws -> DeadLetterReport {
         let publisher = ConfirmedPublisher(connection: connection)
         return try await sweep(filter: filter, limit: limit, progress: progress) { letter in
-            let park = !parked && letter.replays >= maxReplays
+            let park = holding == .deadLetters && letter.replays >= maxReplays
             if dryRun { return park ? .wouldPark : .wouldReplay }
             do {
                 if park {

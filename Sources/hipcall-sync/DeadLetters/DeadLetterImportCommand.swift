@@ -33,7 +33,9 @@ struct DeadLetterImportCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        if replay && choice.parked { throw ValidationError("--replay and --parked exclude each other: a replay goes to the events exchange") }
+        if replay && choice.holding != .deadLetters {
+            throw ValidationError("--replay excludes --parked and --waiting: a replay goes to the events exchange")
+        }
     }
 
     func run() async throws {

@@ -37,6 +37,13 @@ struct DeadLetterReplayCommand: AsyncParsableCommand {
     @Flag(help: "Replay from the parked queue (<prefix>.parked) instead; the loop guard does not apply.")
     var fromParked = false
 
+    @Flag(help: "Replay from the waiting queue (<prefix>.waiting) now instead of when the awaited company is synced.")
+    var fromWaiting = false
+
+    func validate() throws {
+        if fromParked && fromWaiting { throw ValidationError("--from-parked and --from-waiting exclude each other") }
+    }
+
     static let maxReplaysSetting = SettingName(flag: "--max-replays", variable: "DEAD_LETTER_MAX_REPLAYS")
 
     @Flag(help: "Print the summary and every matching message as JSON.")
@@ -51,7 +58,8 @@ struct DeadLetterReplayCommand: AsyncParsableCommand {
         var progress = OperatorProgress(verb: dryRun ? "examined" : "replayed or parked")
         var handled = 0
         let report = try await DeadLetterCommandError.worded {
-            try await DeadLetterQueue(connection: connection, topology: topology, parked: fromParked).replay(
+            try await DeadLetterQueue(
+                connection: connection, topology: topology, holding: fromParked ? .parked : fromWaiting ? .waiting : .deadLetters).replay(
                 filter: filter, limit: filters.limit, dryRun: dryRun, maxReplays: maxReplays
             ) { outcome in
                 handled += 1

@@ -139,6 +139,7 @@ struct TopologyTests {
             #expect(roles[world.topology.partitionQueue(1)] == "partition")
             #expect(roles[world.topology.deadLetterQueue] == "dead-letter")
             #expect(roles[world.topology.parkedQueue] == "parked")
+            #expect(roles[world.topology.waitingQueue] == "waiting")
             #expect(roles.values.filter { $0 == "retry" }.count == 2 * world.topology.retryDelays.count)
             #expect(roles.values.filter { $0 == "journal" }.count == 1)
         }
