@@ -67,6 +67,17 @@ extension SyncTestEnvironment {
         precondition(outcome == .confirmed, "dead-letter publish was \(outcome)")
     }
 
+    /// Publishes `body` to the events exchange and requeues it until the quorum work queue's
+    /// delivery limit dead-letters it (RabbitMQ's own dead letter, with `x-death`).
+    func deadLetterByDeliveryLimit(_ routingKey: String, body: String, messageID: String) async throws {
+        try await publish(routingKey, body, messageID: messageID)
+        let nacker = try await connection.openChannel()
+        for _ in 0...topology.deliveryLimit {
+            guard let message = try await nacker.get(queue: topology.workQueue) else { break }
+            try message.delivery.nack(requeue: true)
+        }
+    }
+
     /// Takes every message waiting in `queue` (acking them).
     func take(_ queue: String) async throws -> [AMQPDelivery] {
         var messages: [AMQPDelivery] = []

@@ -198,12 +198,7 @@ struct DeadLetterTests {
         let world = try await SyncTestEnvironment()
         defer { Task { await world.stop() } }
         let body = SyncTestEnvironment.event(id: "ev-loop", externalID: "ERP-9", data: #"{"name":"Loop"}"#)
-        try await world.publish("company.changed", body, messageID: "ev-loop")
-        let nacker = try await world.connection.openChannel()
-        for _ in 0...world.topology.deliveryLimit {
-            guard let message = try await nacker.get(queue: world.topology.workQueue) else { break }
-            try message.delivery.nack(requeue: true)
-        }
+        try await world.deadLetterByDeliveryLimit("company.changed", body: body, messageID: "ev-loop")
         #expect(try await world.waitUntil(timeout: .seconds(10)) { try await world.depth(world.topology.deadLetterQueue) == 1 })
 
         let list = try world.run(["dead-letters", "list", "--json"])

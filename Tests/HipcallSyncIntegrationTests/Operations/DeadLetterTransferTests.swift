@@ -27,12 +27,7 @@ struct DeadLetterTransferTests {
         #expect(binary == .confirmed)
         try await world.deadLetter("contact.changed", body: "hello, not json", messageID: "ev-3")
         let looping = SyncTestEnvironment.event(id: "ev-4", externalID: "ERP-4", data: #"{"name":"Loop"}"#)
-        try await world.publish("company.changed", looping, messageID: "ev-4")
-        let nacker = try await world.connection.openChannel()
-        for _ in 0...world.topology.deliveryLimit {
-            guard let message = try await nacker.get(queue: world.topology.workQueue) else { break }
-            try message.delivery.nack(requeue: true)
-        }
+        try await world.deadLetterByDeliveryLimit("company.changed", body: looping, messageID: "ev-4")
         #expect(try await world.waitUntil(timeout: .seconds(10)) { try await world.depth(world.topology.deadLetterQueue) == 4 })
     }
 
