@@ -4,7 +4,7 @@ import ArgumentParser
 struct DeadLetterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dead-letters",
-        abstract: "Inspect, count, replay, edit, purge, export and import the dead-letter queue (and the loop guard's parked queue).",
+        abstract: "Inspect, count, replay, edit, purge, export and import the dead-letter queue (and the parked and waiting queues, with --parked / --waiting).",
         discussion: """
             list, show and stats never remove anything: they fetch every message with basic.get, hold them \
             unacknowledged and close the channel, which returns them all in their order. replay and purge \
