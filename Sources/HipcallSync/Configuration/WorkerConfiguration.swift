@@ -29,6 +29,9 @@ public struct WorkerConfiguration: Sendable {
     /// How far in the future an event's `occurred_at` may be; a later one is dead-lettered
     /// (`occurred_at_in_future`) instead of freezing its record.
     public var maxClockSkew: Duration
+    /// How often the worker looks through the waiting queue for events whose awaited record is now
+    /// synced (``WaitingReplayer``): the bound on how long such an event waits after that.
+    public var waitingReplayInterval: Duration = .seconds(10)
 
     public init(
         amqp: AMQPConfiguration, hipcall: HipcallConfiguration, topology: SyncTopology = SyncTopology(), concurrency: Int = 32,

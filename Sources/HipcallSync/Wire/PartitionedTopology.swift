@@ -79,6 +79,8 @@ extension SyncTopology {
     var partitionedQueues: [(name: String, arguments: AMQPTable)] {
         var queues: [(String, AMQPTable)] = (0..<partitions).map { (partitionQueue($0), partitionQueueArguments) }
         queues.append((deadLetterQueue, ["x-queue-type": "classic"]))
+        queues.append((parkedQueue, ["x-queue-type": "classic"]))
+        queues.append((waitingQueue, ["x-queue-type": "classic"]))
         queues.append((journalStream, journalStreamArguments))
         for partition in 0..<partitions {
             for step in retryDelays.indices {

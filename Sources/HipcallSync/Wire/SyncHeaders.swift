@@ -23,6 +23,26 @@ public enum SyncHeaders {
     public static let lastFailedAt = "x-hipcall-last-failed-at"
     /// A retried or dead-lettered message's original routing key.
     public static let originalRoutingKey = "x-hipcall-routing-key"
+    /// On a message in the waiting queue: the record it waits for, as an `x-hipcall-key` value
+    /// (`companies:ERP-1`); the fleet replays it once that record is synced.
+    public static let waitingFor = "x-hipcall-waiting-for"
+
+    /// The headers that describe a failure rather than the event (what ``failureHeaders(for:attempts:firstFailedAt:lastFailedAt:)``
+    /// and the dead-lettering write). A replay drops exactly these and RabbitMQ's dead-lettering headers.
+    public static let failureNames: Set<String> = [
+        errorClass, error, status, attempts, firstFailedAt, lastFailedAt, originalRoutingKey, waitingFor,
+    ]
+
+    // MARK: Set by the dead-letter tools
+
+    /// How many times the dead-letter tools replayed the message (a decimal string); the loop guard parks it past a limit.
+    public static let replays = "x-hipcall-replays"
+    /// On a parked message: why it was parked (the replays it had and the failure it came back with).
+    public static let parkedReason = "x-hipcall-parked-reason"
+    /// On a parked message: when it was parked (RFC 3339, UTC).
+    public static let parkedAt = "x-hipcall-parked-at"
+    /// On an edited and replayed dead letter: the event id of the original it was edited from.
+    public static let editedFrom = "x-hipcall-edited-from"
 
     // MARK: The workers' own traffic
 

@@ -37,6 +37,13 @@ public struct SyncTopology: Sendable, Equatable {
     public var workQueue: String { "\(prefix).work" }
     public var deadLetterExchange: String { "\(prefix).dead" }
     public var deadLetterQueue: String { "\(prefix).dead" }
+    /// Where the dead-letter tools' loop guard parks a message that failed again after too many
+    /// replays: out of the replay path until an operator looks (published through the default exchange).
+    public var parkedQueue: String { "\(prefix).parked" }
+    /// Where a worker puts an event that failed only because another record is not synced yet (a
+    /// contact whose company does not exist, once its retries are used up), with
+    /// `x-hipcall-waiting-for`; the fleet's ``WaitingReplayer`` replays it once that record is synced.
+    public var waitingQueue: String { "\(prefix).waiting" }
 
     /// The fanout exchange of the workers' heartbeats: each worker binds a private queue to it, so it
     /// counts the live workers (that share the API budget; in the partitioned mode, the partitions)
@@ -73,6 +80,8 @@ public struct SyncTopology: Sendable, Equatable {
                 ]
             ),
             (deadLetterQueue, ["x-queue-type": "classic"]),
+            (parkedQueue, ["x-queue-type": "classic"]),
+            (waitingQueue, ["x-queue-type": "classic"]),
             (journalStream, journalStreamArguments),
         ]
         for index in retryDelays.indices {

@@ -183,7 +183,14 @@ struct DeliveryHandler: Sendable {
         case .retry(_, let queueIndex):
             (outcome, exchange, targetKey) = ("retried", "", topology.retryQueue(queueIndex, partition: partition))
         case .deadLetter:
-            (outcome, exchange, targetKey) = ("dead_lettered", topology.deadLetterExchange, routingKey)
+            if let company = event?.companyKey, failure == RecordWriter.companyMissing(company) {
+                // Not the event's fault: it waits for its company, and is replayed once that is synced.
+                properties.headers[SyncHeaders.waitingFor] = .string(
+                    SyncTopology.keyHeaderValue(resource: company.resource.rawValue, externalID: company.externalID))
+                (outcome, exchange, targetKey) = ("waiting", "", topology.waitingQueue)
+            } else {
+                (outcome, exchange, targetKey) = ("dead_lettered", topology.deadLetterExchange, routingKey)
+            }
         }
         var metadata: Logger.Metadata = [
             "outcome": "\(outcome)", "error_class": "\(failure.errorClass)", "error": "\(failure.message.prefix(300))",

@@ -26,6 +26,10 @@ public struct DeadLetter: Sendable {
     public let attempts: Int?
     /// When it last failed: `x-hipcall-last-failed-at`, or the newest `x-death` time.
     public let failedAt: Date?
+    /// How many times the dead-letter tools replayed it (`x-hipcall-replays`); 0 when never, or unreadable.
+    public let replays: Int
+    /// Why the loop guard parked it (`x-hipcall-parked-reason`); nil unless it was parked.
+    public let parkedReason: String?
 
     /// Reads a fetched dead-letter message; `bodyLimit` is the worker's event size limit, over
     /// which a body is not parsed (no event in it can be valid) and a RabbitMQ rejection is named
@@ -38,7 +42,7 @@ public struct DeadLetter: Sendable {
         let object = oversize ? nil : StrictJSON.parse(delivery.body)?.objectValue
 
         eventID = delivery.properties.messageID ?? object?["event_id"]?.stringValue
-        routingKey = headers.text(SyncHeaders.originalRoutingKey, maxBytes: DeliveryHeaders.maxRoutingKeyBytes) ?? delivery.routingKey
+        routingKey = Self.eventRoutingKey(in: &headers, deliveredWith: delivery.routingKey)
         externalID = object?["external_id"].flatMap { value in
             value.stringValue ?? value.intValue.map { String($0) }
         }
@@ -66,6 +70,8 @@ public struct DeadLetter: Sendable {
             failedAt = headers.instant(SyncHeaders.lastFailedAt)
         }
         attempts = headers.integer(SyncHeaders.attempts, in: 1...Int64(Int32.max)).map { Int($0) }
+        replays = Self.replays(in: &headers)
+        parkedReason = headers.text(SyncHeaders.parkedReason, maxBytes: Self.maxTextBytes)
     }
 
     /// The longest failure class or message read from a header (the worker writes at most 1 KiB).
@@ -81,20 +87,35 @@ public struct DeadLetter: Sendable {
         }
     }
 
-    /// The headers that describe a failure rather than the event: the worker's `x-hipcall-*`
-    /// and RabbitMQ's dead-lettering and delivery-count headers. A replay drops them all so that
-    /// the event starts again with fresh attempts.
-    static func isFailureHeader(_ name: String) -> Bool {
-        let lowered = name.lowercased()
-        return lowered.hasPrefix(SyncHeaders.prefix) || lowered == SyncHeaders.death || lowered.hasPrefix(SyncHeaders.firstDeathPrefix)
-            || lowered.hasPrefix(SyncHeaders.lastDeathPrefix) || lowered == SyncHeaders.deliveryCount
+    /// The properties to replay with (``replayProperties(of:routingKey:body:replays:)``).
+    var replayProperties: AMQPProperties {
+        Self.replayProperties(of: delivery.properties, routingKey: routingKey, body: delivery.body, replays: replays)
     }
 
-    /// The properties to replay with: every property kept (message id, content type,
-    /// persistence, other headers) except the failure headers.
-    var replayProperties: AMQPProperties {
+    /// The properties to replay a message with (``ReplayHeaders``), counting this replay after the `replays` before it.
+    static func replayProperties(of original: AMQPProperties, routingKey: String, body: [UInt8], replays: Int) -> AMQPProperties {
+        ReplayHeaders.properties(replaying: original, routingKey: routingKey, body: body, replays: replays)
+    }
+
+    /// The event's routing key: the `x-hipcall-routing-key` in `headers`, else the one it was delivered with.
+    static func eventRoutingKey(in headers: inout HeaderReader, deliveredWith routingKey: String) -> String {
+        headers.text(SyncHeaders.originalRoutingKey, maxBytes: DeliveryHeaders.maxRoutingKeyBytes) ?? routingKey
+    }
+
+    /// The replays recorded in `headers` (`x-hipcall-replays`); 0 when absent or unreadable.
+    static func replays(in headers: inout HeaderReader) -> Int {
+        headers.integer(SyncHeaders.replays, in: 0...Int64(Int32.max)).map { Int($0) } ?? 0
+    }
+
+    /// The properties to park with: everything kept (failure headers too, to see why it failed),
+    /// plus why and when it was parked, and the routing key it is replayed with (the parked
+    /// queue is reached through the default exchange, under the queue's name).
+    func parkingProperties(reason: String, at instant: Date) -> AMQPProperties {
         var properties = delivery.properties
-        properties.headers = properties.headers.filter { !Self.isFailureHeader($0.key) }
+        properties.headers[SyncHeaders.originalRoutingKey] = .string(routingKey)
+        properties.headers[SyncHeaders.parkedReason] = .string(reason)
+        properties.headers[SyncHeaders.parkedAt] = .string(instant.formatted(.iso8601))
+        if properties.deliveryMode == nil { properties.deliveryMode = 2 }
         return properties
     }
 }

@@ -11,12 +11,15 @@ public struct DeadLetterFilter: Sendable, Equatable {
     public var externalID: String?
     /// Only messages that failed before this instant; a message without a failure time never matches.
     var failedBefore: Date?
+    /// The event id (``DeadLetter/eventID``), exactly.
+    var eventID: String?
 
-    public init(reason: String? = nil, type: String? = nil, externalID: String? = nil, failedBefore: Date? = nil) {
+    public init(reason: String? = nil, type: String? = nil, externalID: String? = nil, failedBefore: Date? = nil, eventID: String? = nil) {
         self.reason = reason
         self.type = type
         self.externalID = externalID
         self.failedBefore = failedBefore
+        self.eventID = eventID
     }
 
     /// Whether `letter` passes every set criterion.
@@ -27,6 +30,7 @@ public struct DeadLetterFilter: Sendable, Equatable {
         }
         if let type, letter.routingKey != type { return false }
         if let externalID, letter.externalID != externalID { return false }
+        if let eventID, letter.eventID != eventID { return false }
         if let failedBefore {
             guard let failedAt = letter.failedAt, failedAt < failedBefore else { return false }
         }

@@ -1,7 +1,8 @@
 import AMQPClient
+import Foundation
 import HipcallSync
 
-/// Reads, replays and purges the dead-letter queue without ever losing a message.
+/// Reads, replays and purges the dead-letter queue (or the parked queue) without ever losing a message.
 ///
 /// Every operation fetches with `basic.get` on a channel of its own and holds each fetched
 /// message unacknowledged. Only a message that is meant to go is acked: a purged one at once, a
@@ -14,43 +15,83 @@ public struct DeadLetterQueue: Sendable {
     let connection: AMQPConnection
     /// Names the dead-letter queue and the events exchange replays go to.
     let topology: SyncTopology
+    /// Which of the topology's queues of failed messages this works on.
+    let holding: Holding
 
-    public init(connection: AMQPConnection, topology: SyncTopology) {
-        self.connection = connection
-        self.topology = topology
+    /// The queues of failed messages.
+    public enum Holding: Sendable {
+        /// The dead-letter queue.
+        case deadLetters
+        /// Where replay's loop guard parks what failed every replay.
+        case parked
+        /// Where workers put events waiting for another record (``SyncTopology/waitingQueue``).
+        case waiting
     }
 
-    /// Every message waiting in the queue, in queue order; none is consumed.
-    public func browse() async throws -> [DeadLetter] {
+    /// Works on `holding` of `topology` (its dead-letter queue unless told otherwise).
+    public init(connection: AMQPConnection, topology: SyncTopology, holding: Holding = .deadLetters) {
+        self.connection = connection
+        self.topology = topology
+        self.holding = holding
+    }
+
+    /// The queue this works on.
+    public var queue: String {
+        switch holding {
+        case .deadLetters: topology.deadLetterQueue
+        case .parked: topology.parkedQueue
+        case .waiting: topology.waitingQueue
+        }
+    }
+
+    /// The messages waiting in the queue that pass `filter`, in queue order, skipping the first
+    /// `offset` of them and stopping after `limit`; none is consumed.
+    public func browse(filter: DeadLetterFilter = DeadLetterFilter(), offset: Int = 0, limit: Int? = nil) async throws -> [DeadLetter] {
         var letters: [DeadLetter] = []
-        _ = try await sweep(filter: DeadLetterFilter(), limit: nil) { letter in
+        _ = try await sweep(filter: filter, limit: limit.map { offset + $0 }) { letter in
             letters.append(letter)
             return .kept
         }
-        return letters
+        return Array(letters.dropFirst(offset))
     }
 
     /// Republishes each matching message's body byte for byte, with its original routing key and
-    /// without failure headers, to the events exchange (mandatory, confirmed), then acks the
-    /// dead-letter copy. A failed publish leaves the message in the queue. With `dryRun`, nothing
-    /// is published or acked.
+    /// routing headers and without failure headers (``DeadLetter/replayProperties``), to the
+    /// events exchange (mandatory, confirmed), then acks the dead-letter copy. The loop guard: a
+    /// message already replayed `maxReplays` times is moved to the parked queue instead (only when
+    /// replaying from the dead-letter queue). A failed publish leaves the message in the queue.
+    /// With `dryRun`, nothing is published or acked.
     public func replay(
-        filter: DeadLetterFilter, limit: Int?, dryRun: Bool, progress: (DeadLetterOutcome) -> Void = { _ in }
+        filter: DeadLetterFilter, limit: Int?, dryRun: Bool, maxReplays: Int = DeadLetterQueue.defaultMaxReplays,
+        progress: (DeadLetterOutcome) -> Void = { _ in }
     ) async throws -> DeadLetterReport {
         let publisher = ConfirmedPublisher(connection: connection)
         return try await sweep(filter: filter, limit: limit, progress: progress) { letter in
-            if dryRun { return .wouldReplay }
+            let park = holding == .deadLetters && letter.replays >= maxReplays
+            if dryRun { return park ? .wouldPark : .wouldReplay }
             do {
-                try await publisher.publish(letter, to: topology.eventsExchange)
+                if park {
+                    let reason = "replayed \(letter.replays) time\(letter.replays == 1 ? "" : "s") (--max-replays \(maxReplays)) "
+                        + "and dead-lettered again: \(letter.reason ?? "no failure recorded")"
+                    try await publisher.publish(
+                        letter.delivery.body, routingKey: topology.parkedQueue, properties: letter.parkingProperties(reason: reason, at: Date()),
+                        to: "")
+                } else {
+                    try await publisher.publish(
+                        letter.delivery.body, routingKey: letter.routingKey, properties: letter.replayProperties, to: topology.eventsExchange)
+                }
             } catch let error as AMQPError where error.isConnectionLevel {
                 throw error
             } catch {
                 return .failed("\(error)")
             }
             try letter.delivery.ack()
-            return .replayed
+            return park ? .parked : .replayed
         }
     }
+
+    /// How many replays a dead letter gets before the loop guard parks it, unless told otherwise.
+    public static let defaultMaxReplays = 3
 
     /// Acks (deletes) each matching message.
     public func purge(filter: DeadLetterFilter, limit: Int?, progress: (DeadLetterOutcome) -> Void = { _ in }) async throws
@@ -64,12 +105,13 @@ public struct DeadLetterQueue: Sendable {
 
     /// Fetches the messages ready now (no more than the queue held when it started, so messages
     /// dead-lettered meanwhile wait for the next run), hands each matching one to `act` while it
-    /// is held, and closes the channel so that everything `act` did not ack goes back.
-    private func sweep(
+    /// is held, runs `finish` while they are all still held, and closes the channel so that
+    /// everything `act` or `finish` did not ack goes back.
+    func sweep(
         filter: DeadLetterFilter, limit: Int?, progress: (DeadLetterOutcome) -> Void = { _ in },
-        act: (DeadLetter) async throws -> DeadLetterOutcome.Action
+        act: (DeadLetter) async throws -> DeadLetterOutcome.Action, finish: () async throws -> Void = {}
     ) async throws -> DeadLetterReport {
-        let queue = topology.deadLetterQueue
+        let queue = self.queue
         let channel: AMQPChannel
         let ready: UInt32
         do {
@@ -94,6 +136,7 @@ public struct DeadLetterQueue: Sendable {
                 report.record(outcome)
                 progress(outcome)
             }
+            try await finish()
             // `ack()` only queues the ack, and the connection thread sends queued acks after the other
             // commands of the same batch: a `channel.close` in that batch would reach the broker first,
             // which then drops the acks and requeues the messages. One round trip on this channel
@@ -110,7 +153,7 @@ public struct DeadLetterQueue: Sendable {
 
 /// Publishes replayed messages on a confirm-mode channel of its own, opening a new one when the
 /// broker closed the last (a missing exchange answers 404 and closes the channel).
-private final class ConfirmedPublisher {
+final class ConfirmedPublisher {
     private let connection: AMQPConnection
     private var channel: AMQPChannel?
 
@@ -118,17 +161,16 @@ private final class ConfirmedPublisher {
         self.connection = connection
     }
 
-    /// Publishes `letter` with its replay properties and awaits the broker's confirm; throws
+    /// Publishes `body` as a mandatory message and awaits the broker's confirm; throws
     /// ``DeadLetterError/unroutable(routingKey:exchange:)`` when no queue took it.
-    func publish(_ letter: DeadLetter, to exchange: String) async throws {
+    func publish(_ body: [UInt8], routingKey: String, properties: AMQPProperties, to exchange: String) async throws {
         let channel = try await currentChannel()
         do {
             let outcome = try await channel.publish(
-                exchange: exchange, routingKey: letter.routingKey, body: letter.delivery.body,
-                properties: letter.replayProperties, mandatory: true)
+                exchange: exchange, routingKey: routingKey, body: body, properties: properties, mandatory: true)
             switch outcome {
             case .confirmed: return
-            case .returned, .sent: throw DeadLetterError.unroutable(routingKey: letter.routingKey, exchange: exchange)
+            case .returned, .sent: throw DeadLetterError.unroutable(routingKey: routingKey, exchange: exchange)
             }
         } catch let error as AMQPError where error.kind == .channelClosedByServer || error.kind == .channelClosed {
             self.channel = nil

@@ -7,10 +7,16 @@ public struct DeadLetterOutcome: Sendable {
         case replayed
         /// A dry run: it would have been replayed; it stays in the queue.
         case wouldReplay
+        /// Moved to the parked queue by the loop guard (replayed too often already).
+        case parked
+        /// A dry run: the loop guard would have parked it; it stays in the queue.
+        case wouldPark
         /// Removed from the dead-letter queue.
         case purged
         /// Kept in the dead-letter queue (a browse).
         case kept
+        /// Written to an export file; with `removed`, also removed from the queue once the file was synced.
+        case exported(removed: Bool)
         /// The replay failed for this reason; the message stays in the queue.
         case failed(String)
 
@@ -25,8 +31,11 @@ public struct DeadLetterOutcome: Sendable {
             switch self {
             case .replayed: "replayed"
             case .wouldReplay: "would-replay"
+            case .parked: "parked"
+            case .wouldPark: "would-park"
             case .purged: "purged"
             case .kept: "kept"
+            case .exported(let removed): removed ? "exported-removed" : "exported"
             case .failed: "failed"
             }
         }
@@ -36,7 +45,7 @@ public struct DeadLetterOutcome: Sendable {
     public let action: Action
 }
 
-/// The tally of one replay or purge over the dead-letter queue.
+/// The tally of one replay, purge or export over the dead-letter queue.
 public struct DeadLetterReport: Sendable {
     /// Messages fetched from the queue.
     public var examined = 0
@@ -44,8 +53,10 @@ public struct DeadLetterReport: Sendable {
     public var matched = 0
     /// Messages that did not pass the filter; returned to the queue untouched.
     public var skipped = 0
-    /// Messages replayed or purged (removed from the queue).
+    /// Messages replayed, purged or exported with removal (removed from the queue), the parked ones not counted.
     public var removed = 0
+    /// Messages the loop guard moved to the parked queue (or, in a dry run, would have).
+    public var parked = 0
     /// Messages whose replay failed; returned to the queue.
     public var failed = 0
     /// The outcome of every matching message, in queue order.
@@ -54,9 +65,10 @@ public struct DeadLetterReport: Sendable {
     mutating func record(_ outcome: DeadLetterOutcome) {
         outcomes.append(outcome)
         switch outcome.action {
-        case .replayed, .purged: removed += 1
+        case .replayed, .purged, .exported(removed: true): removed += 1
+        case .parked, .wouldPark: parked += 1
         case .failed: failed += 1
-        case .wouldReplay, .kept: break
+        case .wouldReplay, .kept, .exported(removed: false): break
         }
     }
 }

@@ -11,6 +11,7 @@ struct DeadLetterPurgeCommand: AsyncParsableCommand {
         discussion: "Without --yes it refuses and exits with status 2. Non-matching messages go back untouched, in order.")
 
     @OptionGroup var filters: DeadLetterFilterOptions
+    @OptionGroup var choice: DeadLetterQueueChoice
     @OptionGroup var broker: BrokerOptions
     @OptionGroup var topology: TopologyOptions
 
@@ -32,7 +33,7 @@ struct DeadLetterPurgeCommand: AsyncParsableCommand {
         let connection = try await OperatorSession.connect(broker)
         let showProgress = OperatorSession.stderrIsTerminal
         let report = try await DeadLetterCommandError.worded {
-            try await DeadLetterQueue(connection: connection, topology: topology).purge(
+            try await choice.queue(connection, topology: topology).purge(
                 filter: filter, limit: filters.limit
             ) { outcome in
                 if showProgress { OperatorSession.printError(outcome.line) }

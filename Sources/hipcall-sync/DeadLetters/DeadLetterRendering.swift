@@ -13,12 +13,12 @@ extension DeadLetter {
     /// The failure time as RFC 3339 (UTC), or nil.
     var failedAtText: String? { failedAt?.formatted(.iso8601) }
 
-    /// The list row: event id, type, external id, reason, attempts, failed at.
+    /// The list row: event id, type, external id, reason, attempts, replays, failed at.
     var tableRow: [String] {
-        [eventIDText, routingKey, externalID ?? "-", reason ?? "-", attempts.map(String.init) ?? "-", failedAtText ?? "-"]
+        [eventIDText, routingKey, externalID ?? "-", reason ?? "-", attempts.map(String.init) ?? "-", String(replays), failedAtText ?? "-"]
     }
 
-    static let tableHeaders = ["EVENT ID", "TYPE", "EXTERNAL ID", "REASON", "ATTEMPTS", "FAILED AT"]
+    static let tableHeaders = ["EVENT ID", "TYPE", "EXTERNAL ID", "REASON", "ATTEMPTS", "REPLAYS", "FAILED AT"]
 
     /// The list entry as JSON (absent values are `null`).
     var summaryJSON: JSONValue {
@@ -27,6 +27,7 @@ extension DeadLetter {
             "external_id": externalID.map(JSONValue.string) ?? .null,
             "error_class": errorClass.map(JSONValue.string) ?? .null, "error": errorMessage.map(JSONValue.string) ?? .null,
             "attempts": attempts.map { .int(Int64($0)) } ?? .null, "failed_at": failedAtText.map(JSONValue.string) ?? .null,
+            "replays": .int(Int64(replays)), "parked_reason": parkedReason.map(JSONValue.string) ?? .null,
         ])
     }
 
@@ -66,8 +67,11 @@ extension DeadLetter {
     var detailText: String {
         var lines = [
             "event id:     \(eventIDText)", "type:         \(routingKey)", "external id:  \(externalID ?? "-")",
-            "reason:       \(reason ?? "-")", "attempts:     \(attempts.map(String.init) ?? "-")",
+            "reason:       \(reason ?? "-")", "attempts:     \(attempts.map(String.init) ?? "-")", "replays:      \(replays)",
             "failed at:    \(failedAtText ?? "-")",
+        ]
+        if let parkedReason { lines.append("parked:       \(parkedReason)") }
+        lines += [
             "delivered:    exchange '\(delivery.exchange)', routing key '\(delivery.routingKey)'\(delivery.redelivered ? ", redelivered" : "")",
             "properties:",
         ]
@@ -121,7 +125,7 @@ extension DeadLetterReport {
     func json(dryRun: Bool, removedKey: String) -> JSONValue {
         .object([
             "dry_run": .bool(dryRun), "examined": .int(Int64(examined)), "matched": .int(Int64(matched)),
-            removedKey: .int(Int64(removed)), "skipped": .int(Int64(skipped)), "failed": .int(Int64(failed)),
+            removedKey: .int(Int64(removed)), "parked": .int(Int64(parked)), "skipped": .int(Int64(skipped)), "failed": .int(Int64(failed)),
             "messages": .array(outcomes.map(\.json)),
         ])
     }

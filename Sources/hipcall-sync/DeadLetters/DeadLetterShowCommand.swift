@@ -14,6 +14,7 @@ struct DeadLetterShowCommand: AsyncParsableCommand {
     @Argument(help: "The event id (message_id property, else the body's event_id).")
     var eventID: String
 
+    @OptionGroup var choice: DeadLetterQueueChoice
     @OptionGroup var broker: BrokerOptions
     @OptionGroup var topology: TopologyOptions
 
@@ -23,11 +24,11 @@ struct DeadLetterShowCommand: AsyncParsableCommand {
     func run() async throws {
         let topology = try topology.resolved()
         let connection = try await OperatorSession.connect(broker)
-        let letters = try await DeadLetterCommandError.worded { try await DeadLetterQueue(connection: connection, topology: topology).browse() }
-            .filter { $0.eventID == eventID }
+        let queue = choice.queue(connection, topology: topology)
+        let letters = try await DeadLetterCommandError.worded { try await queue.browse() }.filter { $0.eventID == eventID }
         await connection.close()
         guard !letters.isEmpty else {
-            OperatorSession.printError("no dead letter with event id '\(eventID)' in \(topology.deadLetterQueue)")
+            OperatorSession.printError("no dead letter with event id '\(eventID)' in \(queue.queue)")
             throw ExitCode.failure
         }
         if json {

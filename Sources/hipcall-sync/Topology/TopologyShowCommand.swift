@@ -11,7 +11,7 @@ struct TopologyShowCommand: ParsableCommand {
         abstract: "Print every exchange and queue name the topology declares, with its type or role; no broker needed.",
         discussion: """
             Uses the same flags and variables as 'topology declare'. Queue roles: work, partition N, retry \
-            (step, delay and the queue it returns to), dead-letter, journal. Exchange roles: events, dead-letter, \
+            (step, delay and the queue it returns to), dead-letter, parked (the dead letters' loop guard), waiting (events waiting for another record), journal. Exchange roles: events, dead-letter, \
             synced, partitions, unkeyed, presence, control.
             """)
 
@@ -35,6 +35,10 @@ struct TopologyShowCommand: ParsableCommand {
                 object["partition"] = .int(Int64(partition))
             } else if queue.name == topology.deadLetterQueue {
                 object["role"] = "dead-letter"
+            } else if queue.name == topology.parkedQueue {
+                object["role"] = "parked"
+            } else if queue.name == topology.waitingQueue {
+                object["role"] = "waiting"
             } else if queue.arguments["x-queue-type"]?.stringValue == "stream" {
                 object["role"] = "journal"
             } else if let target = queue.arguments["x-dead-letter-routing-key"]?.stringValue, case .int(let ttl)? = queue.arguments["x-message-ttl"] {

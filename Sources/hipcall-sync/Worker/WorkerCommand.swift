@@ -57,6 +57,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "How far in the future an event's occurred_at may be; a later one is dead-lettered (occurred_at_in_future) instead of making its record's real events look stale [$WORKER_MAX_CLOCK_SKEW, default 1h].")
     var maxClockSkew: String?
 
+    @Option(help: "How often the worker looks through <prefix>.waiting for contacts whose missing company is synced by now, and replays them [$WORKER_WAITING_REPLAY_INTERVAL, default 10s].")
+    var waitingReplayInterval: String?
+
     @Flag(help: "The guide's plain loop: no id cache, no coalescing (for baseline benchmarks).")
     var noCache = false
 
@@ -85,6 +88,7 @@ struct WorkerCommand: AsyncParsableCommand {
             applyStrategy: noCache ? .guideLoop : .engine, authProbeInterval: settings.authProbeInterval, shutdownGracePeriod: settings.shutdownGrace)
         configuration.pauseHoldLimit = settings.pauseHoldLimit
         configuration.maxClockSkew = settings.maxClockSkew
+        configuration.waitingReplayInterval = settings.waitingReplayInterval
         let metricsPort = settings.metricsPort
         let metricsHost = EnvironmentDefaults.string(metricsHost, "METRICS_HOST", default: "0.0.0.0")
         if metricsPort > 0 { try Self.checkMetricsPort(host: metricsHost, port: metricsPort) }

@@ -20,6 +20,7 @@ struct WorkerSettings {
     let shutdownGrace: Duration
     let pauseHoldLimit: Duration
     let maxClockSkew: Duration
+    let waitingReplayInterval: Duration
     /// 0 turns the metrics endpoint off.
     let metricsPort: Int
 
@@ -51,6 +52,9 @@ struct WorkerSettings {
         maxClockSkew = try EnvironmentDefaults.duration(
             command.maxClockSkew, SettingName(flag: "--max-clock-skew", variable: "WORKER_MAX_CLOCK_SKEW"), default: "1h",
             in: .zero ... .seconds(30 * 86400))
+        waitingReplayInterval = try EnvironmentDefaults.duration(
+            command.waitingReplayInterval, SettingName(flag: "--waiting-replay-interval", variable: "WORKER_WAITING_REPLAY_INTERVAL"),
+            default: "10s", in: .milliseconds(100) ... .seconds(3600))
         metricsPort = try EnvironmentDefaults.int(command.metricsPort, Self.metricsPortSetting, default: 9090, in: 0...65535)
     }
 

@@ -15,8 +15,9 @@ extension SyncTestEnvironment {
     }
 
 
-    /// Runs `hipcall-sync` with `arguments` followed by this world's topology flags, and waits for it.
-    func run(_ arguments: [String], topologyFlags: Bool = true) throws -> CommandResult {
+    /// Runs `hipcall-sync` with `arguments` followed by this world's topology flags (and the
+    /// variables of `environment` set), and waits for it.
+    func run(_ arguments: [String], topologyFlags: Bool = true, environment extra: [String: String] = [:]) throws -> CommandResult {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments + (topologyFlags ? topologyArguments : [])
@@ -33,7 +34,10 @@ extension SyncTestEnvironment {
         for name in ["AMQP_URL", "EVENTS_EXCHANGE", "QUEUE_PREFIX", "SYNCED_EXCHANGE", "RETRY_STEPS"] { environment[name] = nil }
         // The node ops/lib/broker.sh starts, for `--rabbitmqctl` (ops/test exports it).
         environment["RABBITMQ_NODENAME"] = environment["RABBITMQ_NODENAME"] ?? "hipcall-sync@localhost"
+        environment.merge(extra) { _, new in new }
         process.environment = environment
+        // No terminal to ask on: a command that would prompt must refuse instead.
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
         return CommandResult(
@@ -61,6 +65,17 @@ extension SyncTestEnvironment {
             properties: AMQPProperties(contentType: "application/json", headers: headers, persistent: true, messageID: messageID),
             mandatory: true)
         precondition(outcome == .confirmed, "dead-letter publish was \(outcome)")
+    }
+
+    /// Publishes `body` to the events exchange and requeues it until the quorum work queue's
+    /// delivery limit dead-letters it (RabbitMQ's own dead letter, with `x-death`).
+    func deadLetterByDeliveryLimit(_ routingKey: String, body: String, messageID: String) async throws {
+        try await publish(routingKey, body, messageID: messageID)
+        let nacker = try await connection.openChannel()
+        for _ in 0...topology.deliveryLimit {
+            guard let message = try await nacker.get(queue: topology.workQueue) else { break }
+            try message.delivery.nack(requeue: true)
+        }
     }
 
     /// Takes every message waiting in `queue` (acking them).

@@ -133,7 +133,8 @@ struct DeadLetterTests {
         #expect(replayed.last?.body == Array(oddBody.utf8))
         #expect(replayed.last?.headers["x-tenant"] == "acme")
         #expect(replayed.allSatisfy { $0.properties.isPersistent && $0.properties.contentType == "application/json" })
-        #expect(replayed.allSatisfy { $0.headers.keys.allSatisfy { !$0.hasPrefix("x-hipcall-") && $0 != "x-death" } })
+        #expect(replayed.allSatisfy { $0.headers.keys.allSatisfy { !SyncHeaders.failureNames.contains($0) && $0 != "x-death" } })
+        #expect(replayed.map { $0.headers[SyncHeaders.key] } == ["companies:ERP-3", "companies:ERP-4"], "the key, computed from the body")
         #expect(try await world.deadLetterIDs() == ["ev-1", "-"])
     }
 
@@ -146,7 +147,7 @@ struct DeadLetterTests {
         let result = try world.run(["dead-letters", "replay", "--dry-run"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("would-replay ev-1"))
-        #expect(result.stdout.contains("dry run: matched 3, would replay 3, skipped 0, failed 0"))
+        #expect(result.stdout.contains("dry run: matched 3, would replay 3, would park 0, skipped 0, failed 0"))
         #expect(try await world.depth(world.topology.workQueue) == 0)
         #expect(try await world.deadLetterIDs() == ["ev-1", "-", "ev-3"])
     }
@@ -187,7 +188,7 @@ struct DeadLetterTests {
         let result = try world.run(["dead-letters", "replay"])
         #expect(result.status == 1)
         #expect(result.stdout.contains("failed ev-x order.changed"))
-        #expect(result.stdout.contains("matched 4, replayed 3, skipped 0, failed 1"))
+        #expect(result.stdout.contains("matched 4, replayed 3, parked 0, skipped 0, failed 1"))
         #expect(try await world.deadLetterIDs() == ["ev-x"])
         #expect(try await world.depth(world.topology.workQueue) == 3)
     }
@@ -197,12 +198,7 @@ struct DeadLetterTests {
         let world = try await SyncTestEnvironment()
         defer { Task { await world.stop() } }
         let body = SyncTestEnvironment.event(id: "ev-loop", externalID: "ERP-9", data: #"{"name":"Loop"}"#)
-        try await world.publish("company.changed", body, messageID: "ev-loop")
-        let nacker = try await world.connection.openChannel()
-        for _ in 0...world.topology.deliveryLimit {
-            guard let message = try await nacker.get(queue: world.topology.workQueue) else { break }
-            try message.delivery.nack(requeue: true)
-        }
+        try await world.deadLetterByDeliveryLimit("company.changed", body: body, messageID: "ev-loop")
         #expect(try await world.waitUntil(timeout: .seconds(10)) { try await world.depth(world.topology.deadLetterQueue) == 1 })
 
         let list = try world.run(["dead-letters", "list", "--json"])

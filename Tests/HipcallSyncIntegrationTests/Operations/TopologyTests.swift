@@ -138,6 +138,8 @@ struct TopologyTests {
             let roles = Dictionary(uniqueKeysWithValues: queues.map { ($0["name"] as? String ?? "", $0["role"] as? String ?? "") })
             #expect(roles[world.topology.partitionQueue(1)] == "partition")
             #expect(roles[world.topology.deadLetterQueue] == "dead-letter")
+            #expect(roles[world.topology.parkedQueue] == "parked")
+            #expect(roles[world.topology.waitingQueue] == "waiting")
             #expect(roles.values.filter { $0 == "retry" }.count == 2 * world.topology.retryDelays.count)
             #expect(roles.values.filter { $0 == "journal" }.count == 1)
         }

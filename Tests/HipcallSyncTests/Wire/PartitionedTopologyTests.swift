@@ -9,12 +9,12 @@ import HipcallSyncOperations
     @Test func theSharedModeStaysTheDefault() {
         let shared = SyncTopology(prefix: "hs", retryDelays: [.seconds(1)])
         #expect(!shared.isPartitioned)
-        #expect(shared.queues.map(\.name) == ["hs.work", "hs.dead", "hs.applied", "hs.retry.1000ms"])
+        #expect(shared.queues.map(\.name) == ["hs.work", "hs.dead", "hs.parked", "hs.waiting", "hs.applied", "hs.retry.1000ms"])
     }
 
     @Test func partitionQueuesRetryQueuesAndTheSharedDeadLetterQueue() throws {
         #expect(topology.queues.map(\.name) == [
-            "hs.p0", "hs.p1", "hs.p2", "hs.dead", "hs.applied",
+            "hs.p0", "hs.p1", "hs.p2", "hs.dead", "hs.parked", "hs.waiting", "hs.applied",
             "hs.p0.retry.1000ms", "hs.p0.retry.1500ms", "hs.p1.retry.1000ms", "hs.p1.retry.1500ms",
             "hs.p2.retry.1000ms", "hs.p2.retry.1500ms",
         ])
