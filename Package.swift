@@ -96,7 +96,7 @@ let package = Package(
         // Operator tooling over the engine's broker objects: dead letters, topology verification.
         .target(
             name: "HipcallSyncOperations",
-            dependencies: ["AMQPClient", "HipcallJSON", "HipcallSync", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["AMQPClient", "Hipcall", "HipcallJSON", "HipcallSync", .product(name: "Logging", package: "swift-log")]
         ),
         // The synthetic load generator and the convergence check of what it published.
         .target(

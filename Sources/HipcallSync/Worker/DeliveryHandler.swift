@@ -63,7 +63,9 @@ struct DeliveryHandler: Sendable {
             }
             let box = ResultBox()
             let outcome = await coalescer.submit(event) { _ throws(SyncFailure) in
-                box.result = try await upserter.apply(decodeForApply(delivery, routingKey: routingKey))
+                var full = try decodeForApply(delivery, routingKey: routingKey)
+                full.isRepair = headers.isRepair
+                box.result = try await upserter.apply(full)
             }
             metrics.lockWaiters(coalescer.lockWaiterCount)
             switch outcome {

@@ -15,8 +15,9 @@ extension SyncTestEnvironment {
     }
 
 
-    /// Runs `hipcall-sync` with `arguments` followed by this world's topology flags, and waits for it.
-    func run(_ arguments: [String], topologyFlags: Bool = true) throws -> CommandResult {
+    /// Runs `hipcall-sync` with `arguments` followed by this world's topology flags, and waits for it;
+    /// `environment` adds variables (or, set to nil, removes them); standard input is `stdin`'s file when given.
+    func run(_ arguments: [String], topologyFlags: Bool = true, environment extra: [String: String?] = [:], stdin: URL? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments + (topologyFlags ? topologyArguments : [])
@@ -33,7 +34,9 @@ extension SyncTestEnvironment {
         for name in ["AMQP_URL", "EVENTS_EXCHANGE", "QUEUE_PREFIX", "SYNCED_EXCHANGE", "RETRY_STEPS"] { environment[name] = nil }
         // The node ops/lib/broker.sh starts, for `--rabbitmqctl` (ops/test exports it).
         environment["RABBITMQ_NODENAME"] = environment["RABBITMQ_NODENAME"] ?? "hipcall-sync@localhost"
+        for (name, value) in extra { environment[name] = value }
         process.environment = environment
+        process.standardInput = try stdin.map { try FileHandle(forReadingFrom: $0) } ?? FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
         return CommandResult(
