@@ -15,16 +15,28 @@ public struct PacedLister: Sendable {
         caller = HipcallCaller(client: client, limiter: RateLimiter(budgetShare: budgetShare), metrics: WorkerMetrics())
     }
 
+    /// The pauses before each new try of a page whose call failed transiently (a timeout, a 5xx):
+    /// an operator's scan rides out a short outage instead of stopping.
+    static let retryDelays: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16)]
+
     /// The page of ``pageSize`` rows from `offset`, with `meta.count`.
     public func page(_ resource: SyncResource, offset: Int) async throws(ListCallError) -> HipcallPage {
-        let page: HipcallPage?
-        do throws(SyncFailure) {
-            page = try await caller.listPage(resource, limit: Self.pageSize, offset: offset)
-        } catch {
-            throw ListCallError(route: "GET /\(resource.rawValue)", status: error.status, reason: error.description)
+        let route = "GET /\(resource.rawValue)"
+        var retries = Self.retryDelays[...]
+        while true {
+            let page: HipcallPage?
+            do throws(SyncFailure) {
+                page = try await caller.listPage(resource, limit: Self.pageSize, offset: offset)
+            } catch {
+                if case .transient = error, let delay = retries.popFirst() {
+                    do { try await Task.sleep(for: delay) } catch { throw ListCallError(route: route, status: nil, reason: "cancelled") }
+                    continue
+                }
+                throw ListCallError(route: route, status: error.status, reason: error.description)
+            }
+            guard let page else { throw ListCallError(route: route, status: nil, reason: "no page in the answer") }
+            return page
         }
-        guard let page else { throw ListCallError(route: "GET /\(resource.rawValue)", status: nil, reason: "no page in the answer") }
-        return page
     }
 }
 

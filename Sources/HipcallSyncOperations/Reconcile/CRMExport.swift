@@ -44,10 +44,13 @@ public struct CRMExport: Sendable {
     }
 
     /// One line as an event: the line's object with `event_id` and `occurred_at` filled in, then
-    /// validated by the decoder with the line's `type` as its routing key.
+    /// validated by the decoder with the line's `type` as its routing key (no larger than an event body).
     private static func parseLine(
         _ line: [UInt8], number: Int, decoder: EventDecoder, exportTime: String
     ) throws(CRMExportError.Line) -> ExportRecord {
+        guard line.count <= decoder.maxBodyBytes else {
+            throw CRMExportError.Line(line: number, field: nil, message: "\(line.count) bytes, more than an event's \(decoder.maxBodyBytes)")
+        }
         guard case .object(var object)? = StrictJSON.parse(line) else {
             throw CRMExportError.Line(line: number, field: nil, message: "not a JSON object")
         }
@@ -56,10 +59,9 @@ public struct CRMExport: Sendable {
         }
         if object["event_id"] == nil || object["event_id"] == .null { object["event_id"] = .string(UUID().uuidString) }
         if object["occurred_at"] == nil || object["occurred_at"] == .null { object["occurred_at"] = .string(exportTime) }
-        let body = Array(JSONValue.object(object).jsonText.utf8)
         do throws(EventRejection) {
-            let event = try decoder.decode(routingKey: type, body: body)
-            return ExportRecord(line: number, routingKey: type, body: body, event: event)
+            let event = try decoder.decode(routingKey: type, object: object)
+            return ExportRecord(line: number, routingKey: type, object: object, event: event)
         } catch {
             throw CRMExportError.Line(line: number, field: error.field ?? (error.reason == .unknownRoutingKey ? "type" : nil), message: error.message)
         }
@@ -72,10 +74,13 @@ public struct ExportRecord: Sendable {
     public let line: Int
     /// The line's `type`, the routing key of its event.
     public let routingKey: String
-    /// The line as an event body (with `event_id` and `occurred_at`), what `resync` publishes.
-    public let body: [UInt8]
+    /// The line's object with `event_id` and `occurred_at` filled in.
+    let object: [String: JSONValue]
     /// The line validated as an event.
     public let event: SyncEvent
+
+    /// The line as an event body (with `event_id` and `occurred_at`), what `resync` publishes.
+    public var body: [UInt8] { Array(JSONValue.object(object).jsonText.utf8) }
 }
 
 /// Why an export cannot be used: every bad line, with its number, the field at fault and the reason.

@@ -39,10 +39,10 @@ import TestSupport
     }
 
     /// Runs `reconcile --json` (plus `arguments`) against the world: the findings and the summary.
-    static func reconcile(_ world: SyncTestEnvironment, export: URL, _ arguments: [String] = []) throws
+    static func reconcile(_ world: SyncTestEnvironment, export: URL, _ arguments: [String] = []) async throws
         -> (status: Int32, findings: [[String: Any]], summary: [String: Any], stderr: String)
     {
-        let result = try world.run(
+        let result = try await world.command(
             ["reconcile", "--crm-export", export.path, "--hipcall-base-url", world.simulator.baseURL, "--json"] + arguments,
             environment: ["HIPCALL_TOKEN": world.token, "HIPCALL_TOKEN_FILE": nil])
         let objects = result.stdout.split(separator: "\n").compactMap {
@@ -102,7 +102,7 @@ import TestSupport
             let export = try Self.write(Self.exportLines())
             defer { try? FileManager.default.removeItem(at: export) }
             let before = world.simulator.simulator.stats.total
-            let run = try Self.reconcile(world, export: export)
+            let run = try await Self.reconcile(world, export: export)
             #expect(run.status == 1, "\(run.stderr)")
             #expect(Self.names(run.findings) == Self.seededDrift)
             let renamed = try #require(run.findings.first { $0["external_id"] as? String == "ERP-2" })
@@ -127,14 +127,14 @@ import TestSupport
             _ = world.simulator.simulator.seed(token: world.token, .companies, (1...120).map(Self.company))
             let export = try Self.write(Array(Self.exportLines().prefix(120)))
             defer { try? FileManager.default.removeItem(at: export) }
-            let clean = try Self.reconcile(world, export: export)
+            let clean = try await Self.reconcile(world, export: export)
             #expect(clean.status == 0, "\(clean.stderr)")
             #expect(clean.findings.isEmpty)
             #expect(clean.summary["drifted"] as? Bool == false)
 
             let bad = try Self.write([Self.exportLines()[0], #"{"type":"company.changed","external_id":"","data":{}}"#])
             defer { try? FileManager.default.removeItem(at: bad) }
-            let refused = try Self.reconcile(world, export: bad)
+            let refused = try await Self.reconcile(world, export: bad)
             #expect(refused.status == 2)
             #expect(refused.stderr.contains("line 2 (external_id)"), "\(refused.stderr)")
         }
@@ -150,12 +150,14 @@ import TestSupport
                 try? FileManager.default.removeItem(at: export)
                 try? FileManager.default.removeItem(at: state)
             }
-            // A run that died after its first companies page: the state holds that page.
-            let first = try world.run(
-                ["reconcile", "--crm-export", export.path, "--hipcall-base-url", "http://127.0.0.1:1", "--state", state.path],
-                environment: ["HIPCALL_TOKEN": world.token])
+            // A run refused by Hipcall (exit 2) leaves its state file; then the first companies page is
+            // added to it, as a run that died after that page would have left it.
+            let first = try await world.command(
+                ["reconcile", "--crm-export", export.path, "--hipcall-base-url", world.simulator.baseURL, "--state", state.path],
+                environment: ["HIPCALL_TOKEN": "a-token-Hipcall-refuses"])
             #expect(first.status == 2)
-            #expect(first.stderr.contains("--state \(state.path)"), "\(first.stderr)")
+            #expect(first.stderr.contains("HTTP 401") && first.stderr.contains("--state \(state.path)"), "\(first.stderr)")
+            #expect(!first.stderr.contains("a-token-Hipcall-refuses"))
             let client = HipcallClient(configuration: HipcallConfiguration(baseURL: world.simulator.baseURL, token: HipcallToken(world.token)))
             let page = try await client.list(.companies, limit: 100, offset: 0, sort: "id.asc").value
             try await client.shutdown()
@@ -170,7 +172,7 @@ import TestSupport
             try handle.close()
             let before = world.simulator.simulator.stats.total
 
-            let resumed = try Self.reconcile(world, export: export, ["--state", state.path])
+            let resumed = try await Self.reconcile(world, export: export, ["--state", state.path])
             #expect(resumed.status == 1, "\(resumed.stderr)")
             #expect(Self.names(resumed.findings) == Self.seededDrift)
             #expect(world.simulator.simulator.stats.total - before == 2, "the second companies page and the contacts page")

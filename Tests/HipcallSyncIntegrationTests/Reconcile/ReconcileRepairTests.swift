@@ -30,7 +30,7 @@ import TestSupport
     static func synced(_ world: SyncTestEnvironment, _ lines: [String]) async throws {
         let export = try Commands.write(lines)
         defer { try? FileManager.default.removeItem(at: export) }
-        let resync = try world.run(["resync", "--crm-export", export.path])
+        let resync = try await world.command(["resync", "--crm-export", export.path])
         #expect(resync.status == 0, "\(resync.stderr)")
         try world.startWorker()
         #expect(try await world.waitUntil(timeout: .seconds(60)) { await world.settledEvents() >= lines.count })
@@ -52,7 +52,7 @@ import TestSupport
             let export = try Commands.write(lines)
             defer { try? FileManager.default.removeItem(at: export) }
             let settled = await world.settledEvents()
-            let repair = try Commands.reconcile(world, export: export, ["--repair"])
+            let repair = try await Commands.reconcile(world, export: export, ["--repair"])
             #expect(repair.status == 1, "\(repair.stderr)")
             #expect(Commands.names(repair.findings) == [
                 "different companies ERP-2", "different companies ERP-3", "different contacts C-5", "different contacts C-6",
@@ -61,7 +61,7 @@ import TestSupport
             #expect((repair.summary["repair"] as? [String: Any])?["confirmed"] as? Int == 6)
             #expect(try await world.waitUntil(timeout: .seconds(60)) { await world.settledEvents() >= settled + 6 })
 
-            let second = try Commands.reconcile(world, export: export)
+            let second = try await Commands.reconcile(world, export: export)
             #expect(second.status == 0, "\(Commands.names(second.findings)) \(second.stderr)")
             #expect(Self.record(world, "ERP-3")?.phones.map(\.number) == ["+442045200003"])
         }
@@ -85,7 +85,7 @@ import TestSupport
             let export = try Commands.write(lines)
             defer { try? FileManager.default.removeItem(at: export) }
             let settled = await world.settledEvents()
-            let repair = try Commands.reconcile(world, export: export, ["--repair"])
+            let repair = try await Commands.reconcile(world, export: export, ["--repair"])
             #expect(Commands.names(repair.findings) == ["different companies ERP-2", "different companies ERP-3"])
             #expect(try await world.waitUntil(timeout: .seconds(60)) { await world.settledEvents() >= settled + 2 })
             #expect(Self.record(world, "ERP-2")?[string: "name"] == "Renamed in the CRM", "the repair overwrote a newer live change")
