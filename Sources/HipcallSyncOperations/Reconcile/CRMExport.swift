@@ -57,11 +57,13 @@ public struct CRMExport: Sendable {
         guard case .string(let type)? = object["type"] else {
             throw CRMExportError.Line(line: number, field: "type", message: "type must be \"company.changed\" or \"contact.changed\"")
         }
-        if object["event_id"] == nil || object["event_id"] == .null { object["event_id"] = .string(UUID().uuidString) }
-        if object["occurred_at"] == nil || object["occurred_at"] == .null { object["occurred_at"] = .string(exportTime) }
+        var filled: [String: JSONValue] = [:]
+        if object["event_id"] == nil || object["event_id"] == .null { filled["event_id"] = .string(UUID().uuidString) }
+        if object["occurred_at"] == nil || object["occurred_at"] == .null { filled["occurred_at"] = .string(exportTime) }
+        object.merge(filled) { $1 }
         do throws(EventRejection) {
             let event = try decoder.decode(routingKey: type, object: object)
-            return ExportRecord(line: number, routingKey: type, object: object, event: event)
+            return ExportRecord(line: number, routingKey: type, raw: line, filled: filled, event: event)
         } catch {
             throw CRMExportError.Line(line: number, field: error.field ?? (error.reason == .unknownRoutingKey ? "type" : nil), message: error.message)
         }
@@ -74,13 +76,19 @@ public struct ExportRecord: Sendable {
     public let line: Int
     /// The line's `type`, the routing key of its event.
     public let routingKey: String
-    /// The line's object with `event_id` and `occurred_at` filled in.
-    let object: [String: JSONValue]
+    /// The line as it was read (its bytes are smaller than its parsed form).
+    let raw: [UInt8]
+    /// The members the line lacked and was given: `event_id`, `occurred_at`.
+    let filled: [String: JSONValue]
     /// The line validated as an event.
     public let event: SyncEvent
 
     /// The line as an event body (with `event_id` and `occurred_at`), what `resync` publishes.
-    public var body: [UInt8] { Array(JSONValue.object(object).jsonText.utf8) }
+    public var body: [UInt8] {
+        guard !filled.isEmpty, case .object(var object)? = StrictJSON.parse(raw) else { return raw }
+        object.merge(filled) { $1 }
+        return Array(JSONValue.object(object).jsonText.utf8)
+    }
 }
 
 /// Why an export cannot be used: every bad line, with its number, the field at fault and the reason.
