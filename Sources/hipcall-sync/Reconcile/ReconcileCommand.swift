@@ -61,8 +61,14 @@ struct ReconcileCommand: AsyncParsableCommand {
         valueName: "path"))
     var metricsFile: String?
 
+    @Option(help: ArgumentHelp(
+        "Push hipcall_sync_reconcile_findings to this Prometheus Pushgateway (job hipcall_sync_reconcile) [$RECONCILE_PUSHGATEWAY_URL].",
+        valueName: "url"))
+    var pushgatewayURL: String?
+
     static let budgetShareSetting = SettingName(flag: "--budget-share", variable: "RECONCILE_BUDGET_SHARE")
     static let metricsFileSetting = SettingName(flag: "--metrics-file", variable: "RECONCILE_METRICS_FILE")
+    static let pushgatewaySetting = SettingName(flag: "--pushgateway-url", variable: "RECONCILE_PUSHGATEWAY_URL")
 
     func validate() throws {
         _ = try resolvedBudgetShare()
@@ -119,6 +125,9 @@ struct ReconcileCommand: AsyncParsableCommand {
         print(json ? report.findingLines : report.table, terminator: "")
         if let path = metricsFile ?? EnvironmentDefaults.variableText(Self.metricsFileSetting) {
             ReconcileMetrics.write(report, to: path)
+        }
+        if let gateway = pushgatewayURL ?? EnvironmentDefaults.variableText(Self.pushgatewaySetting) {
+            await ReconcileMetrics.push(report, to: gateway)
         }
         var repaired: JSONValue?
         if repair {

@@ -1,11 +1,13 @@
+import AsyncHTTPClient
 import Foundation
 import HipcallSync
 import HipcallSyncOperations
+import NIOCore
 
 /// `hipcall_sync_reconcile_findings{kind,resource}`: the findings of the last reconcile, a gauge per
-/// kind and resource, written as a Prometheus text file (for node_exporter's textfile collector, or
-/// to push to a Pushgateway from a CronJob). Written to a temporary file and renamed, so a scrape
-/// never reads half of it.
+/// kind and resource, in Prometheus text format: written to a file (node_exporter's textfile
+/// collector; a temporary file renamed, so a scrape never reads half of it), or pushed to a
+/// Pushgateway (a CronJob's run ends before any scrape).
 enum ReconcileMetrics {
     static let name = "hipcall_sync_reconcile_findings"
 
@@ -31,6 +33,28 @@ enum ReconcileMetrics {
             _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: temporary))
         } catch {
             FileHandle.standardError.write(Data("warning: --metrics-file \(path): \(error.localizedDescription)\n".utf8))
+        }
+    }
+
+    /// The Pushgateway job the gauge is pushed under.
+    static let job = "hipcall_sync_reconcile"
+
+    /// PUTs the text to `<gateway>/metrics/job/hipcall_sync_reconcile` (replacing the job's last push);
+    /// a failure is reported on standard error and does not change the exit status.
+    static func push(_ report: ReconcileReport, to gateway: String) async {
+        let url = (gateway.hasSuffix("/") ? String(gateway.dropLast()) : gateway) + "/metrics/job/" + job
+        var request = HTTPClientRequest(url: url)
+        request.method = .PUT
+        request.headers.add(name: "Content-Type", value: "text/plain; version=0.0.4")
+        request.body = .bytes(ByteBuffer(string: text(report)))
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            guard (200..<300).contains(Int(response.status.code)) else {
+                FileHandle.standardError.write(Data("warning: --pushgateway-url: \(url) answered HTTP \(response.status.code)\n".utf8))
+                return
+            }
+        } catch {
+            FileHandle.standardError.write(Data("warning: --pushgateway-url: cannot push to \(url): \(error)\n".utf8))
         }
     }
 }
