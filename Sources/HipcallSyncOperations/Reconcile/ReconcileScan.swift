@@ -49,6 +49,11 @@ public struct ReconcileScan {
                     throw .call(error)
                 }
                 calls += 1
+                // Pages in id order follow each other: a list that repeats rows (an offset ignored) or
+                // is out of order would make records look missing, duplicated or orphaned.
+                let ids = page.records.map(\.id)
+                let after = state.rows[resource]?.last?.id ?? .min
+                guard zip([after] + ids, ids).allSatisfy({ $0 < $1 }) else { throw .unordered(resource, offset: offset) }
                 let count = page.count.map { Int(clamping: max(0, $0)) }
                 let ended = page.records.count < PacedLister.pageSize || count.map { offset + page.records.count >= $0 } == true
                 do throws(ReconcileStateError) {
@@ -64,11 +69,12 @@ public struct ReconcileScan {
     }
 }
 
-/// Why a scan stopped: a call that failed, a state file that could not be written, or a list without end.
+/// Why a scan stopped: a call that failed, a state file that could not be written, a list without end or out of order.
 public enum ReconcileScanError: Error, Sendable, CustomStringConvertible {
     case call(ListCallError)
     case state(ReconcileStateError)
     case endless(SyncResource)
+    case unordered(SyncResource, offset: Int)
 
     public var description: String {
         switch self {
@@ -76,6 +82,9 @@ public enum ReconcileScanError: Error, Sendable, CustomStringConvertible {
         case .state(let error): "\(error)"
         case .endless(let resource):
             "GET /\(resource.rawValue) kept answering full pages past \(ReconcileScan.maxRecords) records"
+        case .unordered(let resource, let offset):
+            "GET /\(resource.rawValue)?sort=\(HipcallObservations.scanSort)&offset=\(offset) answered ids that do not follow the pages before"
+                + " (an offset or sort ignored): the scan cannot be trusted"
         }
     }
 }

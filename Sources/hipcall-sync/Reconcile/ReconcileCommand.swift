@@ -41,7 +41,7 @@ struct ReconcileCommand: AsyncParsableCommand {
     @Option(help: "Hipcall host, with or without /api/v3 [$HIPCALL_BASE_URL, default http://127.0.0.1:8080].")
     var hipcallBaseURL: String?
 
-    @Option(help: "Share of the rate-limit budget left that the scan spends, above 0 to 1 [$RECONCILE_BUDGET_SHARE, default 0.25].")
+    @Option(help: "Share of the rate-limit budget left that the scan spends, 0.001 to 1 [$RECONCILE_BUDGET_SHARE, default 0.25].")
     var budgetShare: Double?
 
     @Option(help: ArgumentHelp("Keep the scan in this file, to resume an interrupted run.", valueName: "path"))
