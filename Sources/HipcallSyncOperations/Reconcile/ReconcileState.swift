@@ -20,6 +20,9 @@ public final class ReconcileState {
     public private(set) var counts: [SyncResource: Int] = [:]
     private let handle: FileHandle?
 
+    /// The oldest scan a state file is resumed from (seconds): Hipcall's records have moved on since.
+    static let maxAge: TimeInterval = 86_400
+
     /// A scan kept only in memory (no `--state`).
     public init(scannedAt: Date) {
         self.scannedAt = scannedAt
@@ -37,6 +40,10 @@ public final class ReconcileState {
             guard let header = lines.first.flatMap(StrictJSON.parse)?.objectValue, header["reconcile_state"] == .int(1),
                 let text = header["scanned_at"]?.stringValue, let start = RFC3339.parse(text)
             else { throw ReconcileStateError(path: path, line: 1, reason: "not a reconcile state file") }
+            guard now.timeIntervalSince(start) <= Self.maxAge else {
+                throw ReconcileStateError(
+                    path: path, line: 1, reason: "holds a scan started \(text), more than a day ago: remove the file to scan afresh")
+            }
             scannedAt = start
             for (index, line) in lines.enumerated().dropFirst() {
                 guard let object = StrictJSON.parse(line)?.objectValue else {

@@ -44,7 +44,7 @@ struct ReconcileCommand: AsyncParsableCommand {
     @Option(help: "Share of the rate-limit budget left that the scan spends, 0.001 to 1 [$RECONCILE_BUDGET_SHARE, default 0.25].")
     var budgetShare: Double?
 
-    @Option(help: ArgumentHelp("Keep the scan in this file, to resume an interrupted run.", valueName: "path"))
+    @Option(help: ArgumentHelp("Keep the scan in this file, to resume an interrupted run (within a day).", valueName: "path"))
     var state: String?
 
     @Flag(help: "Print one JSON object per finding, then a summary object.")

@@ -51,4 +51,13 @@ import Testing
         try Data("name,external_id\nAcme,ERP-1\n".utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: ReconcileStateError.self) { try ReconcileState(path: path, now: .now) }
     }
+
+    @Test func aScanOlderThanADayIsNotResumed() throws {
+        let path = Self.path()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let start = Date(timeIntervalSince1970: 1_795_611_480)
+        _ = try ReconcileState(path: path, now: start)
+        #expect(throws: ReconcileStateError.self) { try ReconcileState(path: path, now: start.addingTimeInterval(86_401)) }
+        #expect(try ReconcileState(path: path, now: start.addingTimeInterval(86_000)).scannedAt == start)
+    }
 }
