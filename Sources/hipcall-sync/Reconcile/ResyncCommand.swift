@@ -12,7 +12,7 @@ struct ResyncCommand: AsyncParsableCommand {
         abstract: "Publish a whole CRM export as events: a full resync through the fleet.",
         discussion: """
             Every export line (validated as the worker validates events; bad lines are listed by number and \
-            nothing is sent) is published to the events exchange with publisher confirms, with its own event_id \
+            nothing is sent) is published to the events exchange with publisher confirms, companies first, with its own event_id \
             and occurred_at or a fresh id and the export's time (the file's modification time; standard input: \
             now). The fleet's stale check skips lines older than what it applied, its fingerprints skip \
             records that already match and its scan planning replaces lookups by list pages on a large \
@@ -39,7 +39,9 @@ struct ResyncCommand: AsyncParsableCommand {
         let export = export.read()
         let amqp = try broker.configuration()
         let exchange = try topology.resolved().eventsExchange
-        let events = export.records.map { record in
+        // Companies first, so that a contact's company is there when the contact is applied.
+        let ordered = export.records.filter { $0.event.resource == .companies } + export.records.filter { $0.event.resource != .companies }
+        let events = ordered.map { record in
             OutgoingEvent(
                 routingKey: record.routingKey, body: record.body, messageID: record.event.eventID,
                 partitionKey: SyncTopology.keyHeaderValue(resource: record.event.resource.rawValue, externalID: record.event.externalID))
