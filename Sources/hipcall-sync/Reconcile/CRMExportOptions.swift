@@ -28,7 +28,7 @@ struct CRMExportOptions: ParsableArguments {
         do throws(CRMExportError) {
             return try CRMExport.parse(Array(data), exportedAt: exportedAt)
         } catch {
-            CommandFailure.exit("--crm-export \(crmExport): \(error.lines.count) bad lines\n\(error)")
+            CommandFailure.exit("--crm-export \(crmExport): \(error.lines.count) bad line\(error.lines.count == 1 ? "" : "s")\n\(error)")
         }
     }
 }
