@@ -179,4 +179,28 @@ import TestSupport
             #expect(!FileManager.default.fileExists(atPath: state.path), "a completed run removes its state")
         }
     }
+
+    @Test(.timeLimit(.minutes(2)))
+    func aDryRunListsTheRepairsAndPublishesNothing() async throws {
+        try await withSyncEnvironment(customFieldSlugs: Self.slugs) { world in
+            try Self.seedDrifted(world)
+            let export = try Self.write(Self.exportLines())
+            defer { try? FileManager.default.removeItem(at: export) }
+            let result = try await world.command(
+                ["reconcile", "--crm-export", export.path, "--hipcall-base-url", world.simulator.baseURL, "--json", "--repair", "--dry-run"],
+                environment: ["HIPCALL_TOKEN": world.token, "HIPCALL_TOKEN_FILE": nil])
+            #expect(result.status == 1, "\(result.stderr)")
+            let objects = result.stdout.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+            let repairs = objects.filter { $0["kind"] as? String == "repair" }
+            #expect(repairs.map { "\($0["resource"] ?? "") \($0["external_id"] ?? "")" } == [
+                "companies ERP-2", "companies ERP-3", "companies ERP-7", "contacts C-30", "contacts C-5", "contacts C-6", "contacts C-7",
+            ])
+            #expect(repairs.allSatisfy { $0["published"] as? Bool == false })
+            #expect(objects.last?["kind"] as? String == "summary")
+            #expect((objects.last?["repair"] as? [String: Any])?["dry_run"] as? Bool == true)
+            #expect(try await world.depth(world.topology.workQueue) == 0, "a dry run published nothing")
+        }
+    }
 }

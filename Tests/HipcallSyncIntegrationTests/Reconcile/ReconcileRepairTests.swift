@@ -32,6 +32,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: export) }
         let resync = try await world.command(["resync", "--crm-export", export.path])
         #expect(resync.status == 0, "\(resync.stderr)")
+        #expect(resync.stdout.contains("confirmed \(lines.count), returned 0, nacked 0"), "\(resync.stdout)")
         try world.startWorker()
         #expect(try await world.waitUntil(timeout: .seconds(60)) { await world.settledEvents() >= lines.count })
     }
