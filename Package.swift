@@ -69,9 +69,11 @@ let package = Package(
                 "HipcallSyncOperations",
                 "SyntheticLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -96,7 +98,7 @@ let package = Package(
         // Operator tooling over the engine's broker objects: dead letters, topology verification.
         .target(
             name: "HipcallSyncOperations",
-            dependencies: ["AMQPClient", "HipcallJSON", "HipcallSync", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["AMQPClient", "Hipcall", "HipcallJSON", "HipcallSync", .product(name: "Logging", package: "swift-log")]
         ),
         // The synthetic load generator and the convergence check of what it published.
         .target(

@@ -91,6 +91,14 @@ public final class HipcallSimulator: Sendable {
         }
     }
 
+    /// Stores a record exactly as given, past validation, normalisation and the uniqueness of external
+    /// ids: what an import through Hipcall's own interface may leave behind (`" ERP-7"` beside its
+    /// trimmed twin, a contact of a company id that does not exist). For tests of what reconcile finds.
+    /// Returns the new id, nil for an unknown token.
+    public func plant(token: String, _ resource: HipcallResource, _ fields: [String: JSONValue]) -> Int64? {
+        engine.store.plant(token: token, resource: resource, fields: fields)?.id
+    }
+
     /// Empties every account, rate-limit window and count.
     public func reset() {
         engine.store.reset()

@@ -7,6 +7,9 @@ struct HipcallSyncCommand: AsyncParsableCommand {
         commandName: "hipcall-sync",
         abstract: "Keep Hipcall companies and contacts in lockstep with a CRM's RabbitMQ events.",
         version: HipcallSyncVersion.current,
-        subcommands: [WorkerCommand.self, PublishCommand.self, DeadLetterCommand.self, TopologyCommand.self, SimulatorCommand.self]
+        subcommands: [
+            WorkerCommand.self, PublishCommand.self, ReconcileCommand.self, ResyncCommand.self, DeadLetterCommand.self, TopologyCommand.self,
+            SimulatorCommand.self,
+        ]
     )
 }

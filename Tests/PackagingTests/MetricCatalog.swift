@@ -15,10 +15,17 @@ enum MetricCatalog {
         return metrics
     }
 
+    /// The gauges `reconcile` writes or pushes (read from ReconcileMetrics.swift): queries may use
+    /// them; they are not the worker's, so no dashboard must show them.
+    static func reconcileMetrics() throws -> Set<String> {
+        let source = try Repository.text("Sources/hipcall-sync/Reconcile/ReconcileMetrics.swift")
+        return Set(matches(of: #"static let name = "(hipcall_sync_[a-z0-9_]+)""#, in: source))
+    }
+
     /// Every series name a query may use: swift-prometheus exports Timer (and aggregating
-    /// Recorder) as histograms with _bucket, _sum and _count series.
+    /// Recorder) as histograms with _bucket, _sum and _count series; reconcile's gauges too.
     static func workerSeries() throws -> Set<String> {
-        var series: Set<String> = []
+        var series = try reconcileMetrics()
         for (name, type) in try workerMetrics() {
             series.insert(name)
             if type == "Timer" || type == "Recorder" {

@@ -2,8 +2,8 @@
 on the simulator's rate limit a backlog drain (rate-limited), the same backlog when Hipcall already
 holds a third of the companies (bootstrap) and a steady stream at 80% of the budget with a worker
 killed and one added (stream), each against the cheapest plan of its workload, and big bodies (a
-worker at --prefetch 512 fed 30 MiB messages), printed as tables with the targets beside. See
-ops/bench --help."""
+worker at --prefetch 512 fed 30 MiB messages), and reconcile (a 10,000 + 10,000-record account
+scanned against its export), printed as tables with the targets beside. See ops/bench --help."""
 import argparse
 import json
 import os
@@ -15,10 +15,11 @@ import uuid
 
 from . import budget
 from . import harness as h
+from . import reconcile_bench
 from . import stream
 
 # Every stage, in the order they run; `--only` picks some.
-STAGES = ("burst", "partitioned", "baseline", "limits", "rate-limited", "bootstrap", "stream", "big-bodies")
+STAGES = ("burst", "partitioned", "baseline", "limits", "rate-limited", "bootstrap", "stream", "big-bodies", "reconcile")
 
 
 def main():
@@ -55,6 +56,8 @@ def main():
                         help="run only these stages, comma-separated: %s [all]" % ", ".join(STAGES))
     parser.add_argument("--big-messages", type=int, default=8, help="30 MiB messages of the big-bodies stage [8]")
     parser.add_argument("--big-mib", type=int, default=30, help="size of each big-bodies message, MiB [30]")
+    parser.add_argument("--reconcile-records", type=int, default=10000,
+                        help="companies and contacts each of the reconcile stage's account and export [10000]")
     args = parser.parse_args()
     stages = set(STAGES) if args.only is None else {stage.strip() for stage in args.only.split(",") if stage.strip()}
     if not stages or stages - set(STAGES):
@@ -262,6 +265,12 @@ def main():
         steady = stream.run(args, sim, pid)
         figures["stream"] = steady
     big = run_big_bodies() if "big-bodies" in stages else None
+    drift = None
+    if "reconcile" in stages:
+        sim.faults(latency_ms=0)
+        drift = reconcile_bench.run(sim, args.reconcile_records)
+        sim.faults(latency_ms=args.latency_ms)
+        figures["reconcile"] = drift
 
     # The table.
     top = max(bursts) if bursts else None
@@ -373,6 +382,18 @@ def main():
              "yes" if big["refused_unread"] == big["dead_letters"] == big["dead_expected"] else "NO"],
             ["big bodies: valid keys not synced (of %d)" % big["keys_expected"], h.fmt(big["keys_missing"]), "0",
              "yes" if drained and big["keys_missing"] == 0 else "NO"],
+        ]
+    if drift:
+        records = drift["records_per_resource"]
+        targets += [
+            ["reconcile: list calls per resource, %d records each" % records,
+             "%d / %d" % (drift["calls"]["companies"], drift["calls"]["contacts"]), "<= %d" % drift["calls_target"],
+             "yes" if max(drift["calls"].values()) <= drift["calls_target"] else "NO"],
+            ["reconcile: the command's CPU s / peak RSS MiB (%d-line export)" % (2 * records),
+             "%s / %s" % (h.fmt(drift["cpu_s"], 2), h.fmt(drift["peak_rss_mib"], 1)), "< 2 / < 128",
+             "yes" if drift["cpu_s"] < 2 and drift["peak_rss_mib"] < 128 else "NO"],
+            ["reconcile: findings are exactly the edited records, exit 1", "%d, exit %d" % (drift["findings"], drift["exit_status"]),
+             "yes", "yes" if drift["findings_exact"] and drift["exit_status"] == 1 else "NO"],
         ]
     print()
     print(h.table(["target", "measured", "target", "held"], targets))

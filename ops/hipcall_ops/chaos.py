@@ -15,9 +15,10 @@ import sys
 import threading
 import time
 
+from . import drift
 from . import harness as h
 
-SCENARIOS = ["kill", "broker-restart", "faults", "hot-keys", "poison"]
+SCENARIOS = ["kill", "broker-restart", "faults", "hot-keys", "poison", "drift"]
 parser = argparse.ArgumentParser(
     prog="ops/chaos", description=__doc__,
     epilog="ops/chaos --own-broker (as the first argument) starts a private RabbitMQ (hipcall-chaos@localhost, port "
@@ -211,6 +212,18 @@ def main():
         scenario("poison", workers=2, rate=0, extra_expect=traversal_events,
                  publish_args=["--count", str(n // 2), "--keys", str(n // 8), "--contacts-ratio", "0.2", "--invalid-ratio", "0.1"],
                  note="invalid 10% + 20 path-like ids")
+    if "drift" in wanted:
+        h.log("==> drift (2 workers)")
+        topology = h.Topology("chaos.%d.drift" % pid, partitions=args.partitions)
+        sim.reset()
+        port = 19380 + 10 * SCENARIOS.index("drift")
+        procs = [h.Worker(topology, sim, port + i, ["--concurrency", "16"], name="drift.worker%d" % i) for i in range(2)]
+        for w in procs:
+            w.wait_ready()
+        results.append(drift.run(sim, topology, procs, timeout=args.timeout))
+        for w in procs:
+            h.stop(w.process)
+        topology.delete()
 
     print()
     print("hipcall-sync chaos: simulator latency 5 ms, workers --concurrency 16 --max-attempts 10, retry steps 1s,2s,4s")

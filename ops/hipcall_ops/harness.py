@@ -174,25 +174,28 @@ class Simulator:
         self.port = port
         self.token = token
         self.url = "http://127.0.0.1:%d" % port
-        try:
-            self.stats()
-        except Exception:
-            pass
-        else:
-            # Another run's simulator: its resets and records would be mixed with this run's.
-            raise RuntimeError("port %d already answers as a simulator (another ops/bench or ops/chaos running?); "
-                               "stop it or set BENCH_SIM_PORT" % port)
+        log_path = os.path.join(RUN_DIR, name + ".log")
+        logged_before = os.path.getsize(log_path) if os.path.exists(log_path) else 0
         self.process = spawn(
             [BIN, "simulator", "--port", str(port), "--token", token, "--rate-limit", str(rate_limit),
              "--latency-ms", str(latency_ms), *extra],
             os.path.join(RUN_DIR, name + ".log"))
+        # Ours answers only once its own log says it listens: another simulator already on the port
+        # (another run's) must never be reset, seeded or given faults by this one.
         for _ in range(100):
+            if self.process.poll() is not None:
+                raise RuntimeError("the simulator exited (port %d taken by another run? BENCH_SIM_PORT moves ops/bench's; see %s)" % (port, log_path))
+            with open(log_path, errors="replace") as f:
+                f.seek(logged_before)
+                listening = "listening on %s/" % self.url in f.read()
             try:
-                self.stats()
-                return
+                if listening:
+                    self.stats()
+                    return
             except Exception:
-                time.sleep(0.1)
-        raise RuntimeError("the simulator did not start (see %s/%s.log)" % (RUN_DIR, name))
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("the simulator did not start (see %s)" % log_path)
 
     def stats(self):
         return http_json(self.url + "/_sim/stats")

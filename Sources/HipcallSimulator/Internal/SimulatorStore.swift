@@ -132,6 +132,26 @@ final class SimulatorStore: Sendable {
         }
     }
 
+    /// Stores `fields` over the resource's defaults as they are: no validation, no uniqueness check
+    /// (a taken external id keeps pointing at its first record).
+    func plant(token: String, resource: HipcallResource, fields: [String: JSONValue]) -> SimulatedRecord? {
+        state.withLockedValue { state in
+            guard var account = state.accounts[token] else { return nil }
+            state.accounts[token] = nil  // hand the account over without copying its tables
+            defer { state.accounts[token] = account }
+            var merged = ResourceSchema.defaults(resource)
+            merged.merge(fields) { $1 }
+            let record = SimulatedRecord(id: state.nextID, fields: merged)
+            state.nextID += 1
+            account.withTable(resource) { table in
+                let owner = record.fields["external_id"]?.stringValue.flatMap { table.byExternalID[$0] }
+                table.insert(record)
+                if let owner, let externalID = record.fields["external_id"]?.stringValue { table.byExternalID[externalID] = owner }
+            }
+            return record
+        }
+    }
+
     /// Applies validated scalar changes to a record; checks the external id and company reference atomically.
     func update(token: String, resource: HipcallResource, id: Int64, changes: [String: JSONValue]) -> StoreResult {
         modify(token: token, resource: resource, id: id) { account, record in

@@ -23,6 +23,9 @@ actor RateLimiter {
     private let sleep: @Sendable (Duration) async throws -> Void
     /// How many workers share the budget now, this one included.
     private let fleetShare: @Sendable () -> Int
+    /// The part of this process's share it spends (an operator tool beside a running fleet: a
+    /// quarter leaves it most of the budget); 1 for a worker.
+    let budgetShare: Double
     /// Added after a reset time before sending again, to absorb clock skew with the server.
     let margin: Duration
     /// How long to wait when the budget is spent and no reset time is known.
@@ -51,6 +54,7 @@ actor RateLimiter {
 
     /// - Parameters:
     ///   - fleetShare: how many workers spend the budget now, this one included (values below 1 count as 1).
+    ///   - budgetShare: the part of its share this process spends, in (0, 1]: slots lie `1 / budgetShare` times further apart.
     ///   - now: the clock; inject a fake in tests.
     ///   - sleep: how to wait; inject a fake in tests.
     init(
@@ -59,10 +63,12 @@ actor RateLimiter {
         maxWait: Duration = .seconds(HipcallRateLimit.maxWait),
         firstAnswerWait: Duration = .seconds(5),
         fleetShare: @escaping @Sendable () -> Int = { 1 },
+        budgetShare: Double = 1,
         now: @escaping @Sendable () -> Date = { Date() },
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
         self.fleetShare = fleetShare
+        self.budgetShare = budgetShare.isFinite && budgetShare > 0 ? min(budgetShare, 1) : 1
         self.firstAnswerWait = firstAnswerWait
         self.margin = margin
         self.fallbackWindow = fallbackWindow
@@ -222,7 +228,7 @@ actor RateLimiter {
         guard let left = known else { return slot }
         self.resetAt = resetAt
         if let resetAt, left > 0 {
-            let share = Double(max(fleetShare(), 1))
+            let share = Double(max(fleetShare(), 1)) / budgetShare
             nextSlot = slot + max(resetAt.timeIntervalSince(slot), 0) / Double(left) * share
         } else {
             nextSlot = slot

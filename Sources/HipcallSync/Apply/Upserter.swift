@@ -50,7 +50,8 @@ struct Upserter: EventUpserting {
         }
         let known = ids.known(event.key)
         if let id = event.hipcallID ?? known?.id {
-            let fingerprint = known?.id == id ? known?.fingerprint : nil
+            // A repair's record was changed where no fingerprint sees it: every managed field is written.
+            let fingerprint = known?.id == id && !event.isRepair ? known?.fingerprint : nil
             if let result = try await writeKnown(event, id: id, fingerprint: fingerprint, resource: resource, companyID: companyID) {
                 return result
             }

@@ -43,7 +43,20 @@ public struct EventDecoder: Sendable {
         guard case .object(let object) = root else {
             throw EventRejection(.notAnObject, message: "body must be a JSON object")
         }
+        return try validate(object, resource: resource, now: now)
+    }
 
+    /// Validates an event already parsed into its top-level `object` (a CRM export's line), as
+    /// ``decode(routingKey:body:now:)`` validates a body after parsing it.
+    public func decode(routingKey: String, object: [String: JSONValue], now: Date = Date()) throws(EventRejection) -> SyncEvent {
+        guard let resource = RoutingKeys.resource(ofEvent: routingKey) else {
+            throw EventRejection(.unknownRoutingKey, message: "unknown routing key \(routingKey.debugDescription)")
+        }
+        return try validate(object, resource: resource, now: now)
+    }
+
+    /// Checks an event object's members and builds the event.
+    private func validate(_ object: [String: JSONValue], resource: SyncResource, now: Date) throws(EventRejection) -> SyncEvent {
         let eventID = try requiredString(object, "event_id")
         let occurredText = try requiredString(object, "occurred_at")
         guard let occurredAt = RFC3339.parse(occurredText) else {

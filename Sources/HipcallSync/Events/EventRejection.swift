@@ -26,7 +26,7 @@ public struct EventRejection: Error, Sendable, Hashable, CustomStringConvertible
 
     public let reason: Reason
     /// The field at fault as a path such as `data.phones[2].number`, or nil when the whole body is at fault.
-    let field: String?
+    public let field: String?
     /// A human-readable explanation, at most ``maxMessageBytes`` UTF-8 bytes.
     public let message: String
 

@@ -18,6 +18,9 @@ public struct SyncEvent: Sendable, Hashable {
     public let data: [String: JSONValue]
     /// For contacts: the normalised `company_external_id` from `data`, nil when absent or null.
     let companyExternalID: String?
+    /// A repair from `reconcile --repair` (see ``SyncHeaders/repair``): the record's fingerprint is not
+    /// trusted, since the drift it repairs was made where no fingerprint sees it.
+    var isRepair = false
 
     init(
         resource: SyncResource, eventID: String, occurredAt: Date, externalID: String,

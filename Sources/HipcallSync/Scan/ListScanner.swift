@@ -108,9 +108,7 @@ final class ListScanner: Sendable {
     /// The resource's record count: remembered, or one `limit=1` call (then `counted` is true).
     private func count(_ resource: SyncResource) async throws(SyncFailure) -> (Int, Bool) {
         if let known = counts.withLock({ $0[resource] }), ContinuousClock.now - known.at < countLifetime { return (known.count, false) }
-        let page = try await caller.perform("GET /\(resource.rawValue)") { client in
-            try await client.list(HipcallResource(resource), limit: 1, offset: 0, sort: HipcallObservations.scanSort)
-        }
+        let page = try await caller.listPage(resource, limit: 1, offset: 0)
         let count = Int(clamping: max(0, page?.count ?? 0))
         counts.withLock { $0[resource] = (count, .now) }
         return (count, true)
@@ -140,10 +138,7 @@ final class ListScanner: Sendable {
             let sent = Date.now
             let page: HipcallPage?
             do throws(SyncFailure) {
-                page = try await caller.perform("GET /\(resource.rawValue)") { [offset] client in
-                    try await client.list(
-                        HipcallResource(resource), limit: Self.page, offset: offset, sort: HipcallObservations.scanSort)
-                }
+                page = try await caller.listPage(resource, limit: Self.page, offset: offset)
             } catch {
                 logger.warning("a scan page failed", metadata: ["resource": "\(resource)", "offset": "\(offset)", "error": "\(error)"])
                 return .stopped

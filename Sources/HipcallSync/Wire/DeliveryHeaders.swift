@@ -38,6 +38,8 @@ package struct DeliveryHeaders: Sendable {
     let recordKey: String?
     /// The publish time in Unix milliseconds (see ``PublishedAt``).
     package let publishedAt: Int64?
+    /// Whether the event is a repair (``SyncHeaders/repair``): its record is written past any fingerprint.
+    let isRepair: Bool
     /// The headers (and properties) present but not used, and why.
     let ignored: [IgnoredHeader]
 
@@ -72,6 +74,7 @@ package struct DeliveryHeaders: Sendable {
             firstFailedAt = nil
         }
         recordKey = reader.text(SyncHeaders.key, maxBytes: Self.maxRecordKeyBytes)
+        isRepair = reader.contains(SyncHeaders.repair)
         publishedAt = PublishedAt.milliseconds(&reader, timestamp: timestamp)
         ignored = reader.ignored
     }

@@ -12,6 +12,10 @@ public enum SyncHeaders {
     public static let key = "x-hipcall-key"
     /// When the publisher sent the event (Unix milliseconds), for the publish-to-ack latency.
     static let publishedAt = "x-hipcall-published-at"
+    /// On a corrective event `reconcile --repair` published: the time of the scan that found the
+    /// drift (RFC 3339, also its `occurred_at`). The worker trusts no fingerprint of such a record (the
+    /// drift was made behind the fleet's back, where no fingerprint sees it) and writes it from a read.
+    public static let repair = "x-hipcall-repair"
 
     // MARK: Set on retried and dead-lettered messages
 

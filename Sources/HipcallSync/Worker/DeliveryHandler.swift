@@ -78,7 +78,9 @@ struct DeliveryHandler: Sendable {
             }
             let box = ResultBox()
             let outcome = await coalescer.submit(event, reserved: reservation) { _ throws(SyncFailure) in
-                box.result = try await upserter.apply(decodeForApply(delivery, routingKey: routingKey))
+                var full = try decodeForApply(delivery, routingKey: routingKey)
+                full.isRepair = headers.isRepair
+                box.result = try await upserter.apply(full)
             }
             reservation = nil
             metrics.lockWaiters(coalescer.lockWaiterCount)

@@ -13,8 +13,14 @@ public struct OutgoingEvent: Sendable, Equatable {
     /// A routing key the worker should decode with instead of ``routingKey`` (the worker's
     /// `x-hipcall-routing-key` header): how an unknown-routing-key poison event reaches the work queue.
     public var declaredRoutingKey: String?
+    /// Further headers (a repair's ``SyncHeaders/repair``).
+    public var headers: AMQPTable
 
-    public init(routingKey: String, body: [UInt8], messageID: String?, partitionKey: String, declaredRoutingKey: String? = nil) {
+    public init(
+        routingKey: String, body: [UInt8], messageID: String?, partitionKey: String, declaredRoutingKey: String? = nil,
+        headers: AMQPTable = [:]
+    ) {
+        self.headers = headers
         self.routingKey = routingKey
         self.body = body
         self.messageID = messageID
@@ -25,9 +31,10 @@ public struct OutgoingEvent: Sendable, Equatable {
     /// The routing key the worker judges the event by.
     public var effectiveRoutingKey: String { declaredRoutingKey ?? routingKey }
 
-    /// Persistent JSON with `message_id` and the partition key header (and the declared routing key, if any).
+    /// Persistent JSON with `message_id`, the further headers and the partition key header (and the declared routing key, if any).
     public var properties: AMQPProperties {
-        var headers: AMQPTable = [SyncHeaders.key: .string(partitionKey)]
+        var headers = headers
+        headers[SyncHeaders.key] = .string(partitionKey)
         if let declaredRoutingKey { headers[SyncHeaders.originalRoutingKey] = .string(declaredRoutingKey) }
         return AMQPProperties(contentType: "application/json", headers: headers, persistent: true, messageID: messageID)
     }

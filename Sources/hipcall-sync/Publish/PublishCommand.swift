@@ -164,20 +164,9 @@ struct PublishCommand: AsyncParsableCommand {
     private func publish<Events: Collection<OutgoingEvent> & Sendable>(
         _ events: Events, seed: UInt64?, duplicates: Int, invalid: Int, amqp: AMQPConfiguration, topology: SyncTopology
     ) async throws {
-        let connection = try await AMQPConnection.connect(amqp)
-        let channel = try await connection.openChannel()
-        if !noDeclare { try await topology.declare(on: channel) }
-        try await channel.enableConfirms()
-
-        let progress = PublishProgress(total: events.count)
-        let display = Task { await progress.show() }
-        let pipeline = PublishPipeline(
-            channel: channel, exchange: topology.eventsExchange, window: window, rate: rate, progress: progress)
-        let tally = await pipeline.run(events)
-        display.cancel()
-        await display.value
-        await connection.close()
-
+        let tally = try await PublishPipeline.publish(events, amqp: amqp, exchange: topology.eventsExchange, window: window, rate: rate) { channel in
+            if !noDeclare { try await topology.declare(on: channel) }
+        }
         let report = PublishReport(exchange: topology.eventsExchange, tally: tally, seed: seed, duplicates: duplicates, invalid: invalid)
         print(json ? report.json.jsonText : report.text)
         if !report.succeeded { throw ExitCode.failure }

@@ -24,15 +24,9 @@ final class PublishProgress: Sendable {
             + "\(returned.load(ordering: .relaxed)) returned  \(nacked.load(ordering: .relaxed)) nacked  \(Int(rate))/s"
     }
 
-    /// Redraws the progress line on standard error four times a second until cancelled; does nothing
-    /// when standard error is not a terminal.
+    /// Redraws the progress line on standard error until cancelled (see ``ProgressLine``).
     func show() async {
-        guard isatty(2) == 1 else { return }
-        while !Task.isCancelled {
-            FileHandle.standardError.write(Data(("\r" + line() + "\u{1B}[K").utf8))
-            try? await Task.sleep(for: .milliseconds(250))
-        }
-        FileHandle.standardError.write(Data(("\r" + line() + "\u{1B}[K\n").utf8))
+        await ProgressLine.show { [self] in line() }
     }
 }
 

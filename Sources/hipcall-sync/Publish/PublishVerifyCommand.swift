@@ -42,14 +42,14 @@ struct PublishVerifyCommand: AsyncParsableCommand {
         for path in expectFiles {
             guard let data = FileManager.default.contents(atPath: path), let value = StrictJSON.parse(Array(data)),
                 let state = ExpectedState(json: value)
-            else { fail("--expect \(path): not an expect file written by publish --expect-file") }
+            else { CommandFailure.exit("--expect \(path): not an expect file written by publish --expect-file") }
             expected.merge(state)
         }
         let token: HipcallToken
         do {
             token = try EnvironmentTokenSource().currentToken()
         } catch {
-            fail("\(error)")
+            CommandFailure.exit("\(error)")
         }
         let baseURL = EnvironmentDefaults.string(hipcallBaseURL, "HIPCALL_BASE_URL", default: "http://127.0.0.1:8080")
         let client = HipcallClient(configuration: HipcallConfiguration(baseURL: baseURL, token: token))
@@ -60,7 +60,7 @@ struct PublishVerifyCommand: AsyncParsableCommand {
             contacts = try await Self.records(.contacts, client: client)
         } catch {
             try? await client.shutdown()
-            fail("cannot read Hipcall's records: \(error)")
+            CommandFailure.exit("cannot read Hipcall's records: \(error)")
         }
         try? await client.shutdown()
         let report = ConvergenceCheck.compare(expected, companies: companies, contacts: contacts)
@@ -73,12 +73,6 @@ struct PublishVerifyCommand: AsyncParsableCommand {
                     + "\(report.differing.count) differing, \(report.unexpected.count) unexpected, \(report.duplicates.count) duplicated")
         }
         if !report.converged { throw ExitCode.failure }
-    }
-
-    /// Prints `message` on standard error and exits 2.
-    private func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
-        Foundation.exit(2)
     }
 
     /// The most records read per resource: an API (or a proxy) that answers full pages forever ends

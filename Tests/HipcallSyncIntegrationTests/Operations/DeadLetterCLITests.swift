@@ -18,12 +18,38 @@ extension SyncTestEnvironment {
     /// Runs `hipcall-sync` with `arguments` followed by this world's topology flags (and the
     /// variables of `environment` set), and waits for it.
     func run(_ arguments: [String], topologyFlags: Bool = true, environment extra: [String: String] = [:]) throws -> CommandResult {
+        try run(arguments, topologyFlags: topologyFlags, environment: extra.mapValues { Optional($0) }, stdin: nil) { process in
+            try process.run()
+            process.waitUntilExit()
+        }.collect()
+    }
+
+    /// Runs `hipcall-sync` as ``run(_:topologyFlags:)`` does, but waits for its exit without holding a
+    /// thread of the cooperative pool, on which the in-process simulator answers the command's calls
+    /// (with two cores, two blocked waits starve it). `environment` adds variables (or, set to nil,
+    /// removes them); standard input is `stdin`'s file when given.
+    func command(
+        _ arguments: [String], topologyFlags: Bool = true, environment: [String: String?] = [:], stdin: URL? = nil
+    ) async throws -> CommandResult {
+        let exited = AsyncStream<Void>.makeStream()
+        let result = try run(arguments, topologyFlags: topologyFlags, environment: environment, stdin: stdin) { process in
+            process.terminationHandler = { _ in exited.continuation.finish() }
+            try process.run()
+        }
+        for await _ in exited.stream {}
+        return try result.collect()
+    }
+
+    /// Sets the process up (output to files, this world's environment), hands it to `start`, and
+    /// returns what reads its status and output once it exited.
+    private func run(
+        _ arguments: [String], topologyFlags: Bool, environment extra: [String: String?], stdin: URL?, start: (Process) throws -> Void
+    ) throws -> PendingCommand {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments + (topologyFlags ? topologyArguments : [])
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hipcall-sync-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
         let out = directory.appendingPathComponent("stdout")
         let err = directory.appendingPathComponent("stderr")
         FileManager.default.createFile(atPath: out.path, contents: nil)
@@ -34,15 +60,32 @@ extension SyncTestEnvironment {
         for name in ["AMQP_URL", "EVENTS_EXCHANGE", "QUEUE_PREFIX", "SYNCED_EXCHANGE", "RETRY_STEPS"] { environment[name] = nil }
         // The node ops/lib/broker.sh starts, for `--rabbitmqctl` (ops/test exports it).
         environment["RABBITMQ_NODENAME"] = environment["RABBITMQ_NODENAME"] ?? "hipcall-sync@localhost"
-        environment.merge(extra) { _, new in new }
+        for (name, value) in extra { environment[name] = value }
         process.environment = environment
-        // No terminal to ask on: a command that would prompt must refuse instead.
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return CommandResult(
-            status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
-            stderr: try String(contentsOf: err, encoding: .utf8))
+        process.standardInput = try stdin.map { try FileHandle(forReadingFrom: $0) } ?? FileHandle.nullDevice
+        let pending = PendingCommand(process: process, directory: directory)
+        do {
+            try start(process)
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+        return pending
+    }
+
+    /// A started command whose output waits in files.
+    private struct PendingCommand {
+        let process: Process
+        let directory: URL
+
+        /// The exited process's status and output; removes the files.
+        func collect() throws -> CommandResult {
+            defer { try? FileManager.default.removeItem(at: directory) }
+            return CommandResult(
+                status: process.terminationStatus,
+                stdout: try String(contentsOf: directory.appendingPathComponent("stdout"), encoding: .utf8),
+                stderr: try String(contentsOf: directory.appendingPathComponent("stderr"), encoding: .utf8))
+        }
     }
 
     /// Publishes a dead letter as the worker does: to the dead-letter exchange with its original

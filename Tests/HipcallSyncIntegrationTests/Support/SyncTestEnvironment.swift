@@ -27,12 +27,13 @@ final class SyncTestEnvironment: @unchecked Sendable {
 
     init(
         faults: SimulatorFaults = SimulatorFaults(), rateLimitPerMinute: Int = 0,
-        retryDelays: [Duration] = [.milliseconds(300), .milliseconds(600)], partitions: Int = 0
+        retryDelays: [Duration] = [.milliseconds(300), .milliseconds(600)], partitions: Int = 0, customFieldSlugs: Set<String> = []
     ) async throws {
         let id = TestBroker.uniqueID()
         token = "token-\(id)"
         simulator = try await HipcallSimulator.start(
-            SimulatorConfiguration(port: 0, tokens: [token], rateLimitPerMinute: rateLimitPerMinute, faults: faults))
+            SimulatorConfiguration(
+                port: 0, tokens: [token], rateLimitPerMinute: rateLimitPerMinute, faults: faults, customFieldSlugs: customFieldSlugs))
         topology = SyncTopology(
             eventsExchange: "test.\(id).events", prefix: "test.\(id)", syncedExchange: "test.\(id).synced", retryDelays: retryDelays,
             partitions: partitions)
@@ -157,10 +158,11 @@ final class SyncTestEnvironment: @unchecked Sendable {
 
 /// Runs `body` in a fresh environment and always stops it afterwards, even when `body` throws.
 func withSyncEnvironment<T>(
-    faults: SimulatorFaults = SimulatorFaults(), rateLimitPerMinute: Int = 0, partitions: Int = 0,
+    faults: SimulatorFaults = SimulatorFaults(), rateLimitPerMinute: Int = 0, partitions: Int = 0, customFieldSlugs: Set<String> = [],
     _ body: (SyncTestEnvironment) async throws -> T
 ) async throws -> T {
-    let world = try await SyncTestEnvironment(faults: faults, rateLimitPerMinute: rateLimitPerMinute, partitions: partitions)
+    let world = try await SyncTestEnvironment(
+        faults: faults, rateLimitPerMinute: rateLimitPerMinute, partitions: partitions, customFieldSlugs: customFieldSlugs)
     do {
         let result = try await body(world)
         await world.stop()

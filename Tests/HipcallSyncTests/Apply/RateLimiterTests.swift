@@ -332,4 +332,16 @@ private func limiter(_ clock: FakeClock) -> RateLimiter {
         try await permit
         #expect(await limiter.isActive == false)
     }
+
+    @Test func aBudgetShareSpacesSlotsByItsInverse() async throws {
+        let clock = FakeClock()
+        let limiter = RateLimiter(
+            margin: .milliseconds(500), fallbackWindow: .seconds(60), fleetShare: { 2 }, budgetShare: 0.25, now: { clock.now },
+            sleep: { clock.sleep($0) })
+        await limiter.record(limit: 60, remaining: 60, reset: clock.unix + 60)
+        try await limiter.waitForPermit()  // at once; then a quarter of a half: 2 / 0.25 × 60 s / 60 left = 8 s on
+        try await limiter.waitForPermit()
+        #expect(clock.sleeps.count == 1)
+        #expect(abs(clock.sleeps[0] - 8) < 0.01)
+    }
 }

@@ -26,6 +26,13 @@ import Testing
         DeliveryHeaders(headers: headers, timestamp: nil, exchange: exchange, routingKey: routingKey, topology: topology ?? self.topology)
     }
 
+    @Test func aRepairIsMarkedByItsHeaderWhateverItsValue() {
+        #expect(read([SyncHeaders.repair: "2026-11-25T12:58:00.000Z"]).isRepair)
+        #expect(read([SyncHeaders.repair: .array([])]).isRepair)
+        #expect(read([SyncHeaders.repair: "2026-11-25T12:58:00.000Z"]).ignored.isEmpty)
+        #expect(!read([SyncHeaders.key: "companies:ERP-1"]).isRepair)
+    }
+
     @Test func theRetryStateCountsOnAMessageBackFromOurRetryQueue() {
         var headers = retryState
         headers["x-death"] = death("hs.retry.5000ms")

@@ -11,7 +11,7 @@ import HipcallJSON
 /// - `emails`: the set of trimmed, lower-cased addresses.
 /// - A contact's `custom_fields`: one form per slug (a scalar each), since only the slugs sent change.
 /// - `company_id` (a contact's resolved `company_external_id`) and any other field: a scalar.
-enum FieldForms {
+public enum FieldForms {
     /// A list managed through its own sub-resource: the member naming an item and the identity it is compared by.
     enum List: CaseIterable {
         case phones
@@ -62,25 +62,25 @@ enum FieldForms {
     }
 
     /// Whether field `name` of `resource` is compared per member (a contact's `custom_fields`).
-    static func isPerSlug(_ name: String, resource: SyncResource) -> Bool {
+    public static func isPerSlug(_ name: String, resource: SyncResource) -> Bool {
         name == "custom_fields" && resource == .contacts
     }
 
     /// The form of field `name`'s value (not for a per-slug field: use ``scalar(_:)`` per slug).
-    static func form(of name: String, _ value: JSONValue?) -> JSONValue {
+    public static func form(of name: String, _ value: JSONValue?) -> JSONValue {
         if let list = List(field: name) { return list.form(value) }
         if name == "external_id" { return externalID(value) }
         return scalar(value)
     }
 
     /// A scalar's form: `""` and an absent member are `null`.
-    static func scalar(_ value: JSONValue?) -> JSONValue {
+    public static func scalar(_ value: JSONValue?) -> JSONValue {
         guard let value, value != .string("") else { return .null }
         return value
     }
 
     /// An `external_id`'s form: normalised as Hipcall stores it, or `null`.
-    static func externalID(_ value: JSONValue?) -> JSONValue {
+    public static func externalID(_ value: JSONValue?) -> JSONValue {
         guard let value, value != .null, let normalised = try? ExternalID.normalise(value, field: "external_id") else {
             return .null
         }

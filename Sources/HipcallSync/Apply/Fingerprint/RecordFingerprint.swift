@@ -21,7 +21,8 @@ import HipcallJSON
 /// - What it cannot see: an edit made in Hipcall's own interface (or by any other client, or a
 ///   deletion) after the fleet last wrote or read the record, nor a change another worker applied but
 ///   could not append to the journal. An event equal to the fingerprint then costs no call and leaves
-///   that edit in place; the reconcile command (a later issue) reads records and repairs this. A
+///   that edit in place; `reconcile` reads the records, and its repair events (``SyncHeaders/repair``)
+///   are written past the fingerprint. A
 ///   change still reaches Hipcall: what differs is sent, and a PATCH answered 404 forgets the id.
 struct RecordFingerprint: Sendable, Equatable {
     /// Packed `(path hash << 40) | form hash` entries, sorted, with distinct paths.
