@@ -65,7 +65,10 @@ struct DeliveryHandler: Sendable {
             // worker may be creating it, or a scan bring its id.
             await upserter.awaitScan(of: company)
             await coalescer.waitUntilSettled(company)
-            await upserter.awaitCreation(ofCompany: company)
+            if headers.attempts == 0 {
+                // Waited for once: a retry whose company still did not come goes its way at once.
+                await upserter.awaitCreation(ofCompany: company)
+            }
         }
         // Set once this event paused the worker as misconfigured and the gate opened again since.
         var misconfiguredBefore = false
