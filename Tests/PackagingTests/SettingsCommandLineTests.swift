@@ -43,6 +43,8 @@ struct SettingsCommandLineTests {
         Case(arguments: ["worker"], environment: ["AMQP_URL": "amqp://h/?connection_timeout=1e300"], names: "--amqp-url / AMQP_URL: connection_timeout"),
         Case(arguments: ["worker", "--amqp-url", "amqp://h/?frame_max=1"], names: "--amqp-url / AMQP_URL: frame_max"),
         Case(arguments: ["worker", "--amqp-url", "amqp://h:99999/"], names: "--amqp-url / AMQP_URL: the port"),
+        Case(arguments: ["worker", "--amqp-url", "amqp://h/, amqp://h:99999/"], names: "--amqp-url / AMQP_URL: entry 2 of 2: the port"),
+        Case(arguments: ["worker"], environment: ["AMQP_URL": "amqp://h/,,amqp://g/"], names: "--amqp-url / AMQP_URL: entry 2 of 3: empty"),
         Case(arguments: ["worker", "--hipcall-base-url", "ftp://hipcall.example"], names: "--hipcall-base-url / HIPCALL_BASE_URL: 'ftp://"),
         Case(arguments: ["worker"], environment: ["HIPCALL_BASE_URL": "http://h:99999"], names: "--hipcall-base-url / HIPCALL_BASE_URL: 'http://h:99999'"),
         Case(arguments: ["publish", "--rate", "1e-300"], names: "--rate: '1e-300'"),

@@ -3,7 +3,8 @@ import Hipcall
 
 /// Everything a worker process needs, gathered from flags and environment by the `worker` command.
 public struct WorkerConfiguration: Sendable {
-    public var amqp: AMQPConfiguration
+    /// The brokers (a cluster's nodes) the worker's connections use.
+    public var amqp: AMQPAddressList
     public var hipcall: HipcallConfiguration
     public var topology: SyncTopology
     /// How many upserts talk to Hipcall at once.
@@ -34,7 +35,7 @@ public struct WorkerConfiguration: Sendable {
     public var waitingReplayInterval: Duration = .seconds(10)
 
     public init(
-        amqp: AMQPConfiguration, hipcall: HipcallConfiguration, topology: SyncTopology = SyncTopology(), concurrency: Int = 32,
+        amqp: AMQPAddressList, hipcall: HipcallConfiguration, topology: SyncTopology = SyncTopology(), concurrency: Int = 32,
         prefetch: UInt16 = 512, linger: Duration = .milliseconds(100), retryPolicy: RetryPolicy = RetryPolicy(), applyStrategy: ApplyStrategy = .engine,
         idCacheCapacity: Int = 100_000, authProbeInterval: Duration = .seconds(30), shutdownGracePeriod: Duration = .seconds(20),
         maxClockSkew: Duration = .seconds(3600)

@@ -7,15 +7,17 @@ import Logging
 /// during a resource alarm, a hung connection) fails the connection: it is dropped, the publish
 /// throws, and the next publish connects again.
 actor ReliablePublisher {
-    private let configuration: AMQPConfiguration
+    private let brokers: AMQPAddressList
+    /// The broker address of the last connection: a reconnect tries the next one first.
+    private var lastBroker: AMQPConfiguration?
     private let logger: Logger
     private let flow: BrokerFlow?
     /// How long one publish waits for the broker's confirm.
     let confirmTimeout: Duration
     private var channel: AMQPChannel?
 
-    init(configuration: AMQPConfiguration, logger: Logger, flow: BrokerFlow? = nil, confirmTimeout: Duration = .seconds(30)) {
-        self.configuration = configuration
+    init(brokers: AMQPAddressList, logger: Logger, flow: BrokerFlow? = nil, confirmTimeout: Duration = .seconds(30)) {
+        self.brokers = brokers
         self.logger = logger
         self.flow = flow
         self.confirmTimeout = confirmTimeout
@@ -86,7 +88,8 @@ actor ReliablePublisher {
 
     private func currentChannel() async throws -> AMQPChannel {
         if let channel, channel.connection.closeReason == nil { return channel }
-        let connection = try await AMQPConnection.connect(configuration, logger: logger, onFlowChange: flow?.observer())
+        let connection = try await AMQPConnection.connect(brokers, after: lastBroker, logger: logger, onFlowChange: flow?.observer())
+        lastBroker = connection.configuration
         let channel = try await connection.openChannel()
         try await channel.enableConfirms()
         self.channel = channel

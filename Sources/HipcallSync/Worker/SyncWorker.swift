@@ -43,7 +43,7 @@ public final class SyncWorker: Service, Sendable {
         self.peers = peers
         client = HipcallClient(configuration: configuration.hipcall)
         brokerFlow = BrokerFlow(metrics: metrics)
-        publisher = ReliablePublisher(configuration: configuration.amqp, logger: logger, flow: brokerFlow)
+        publisher = ReliablePublisher(brokers: configuration.amqp, logger: logger, flow: brokerFlow)
         let limiter = RateLimiter(fleetShare: { peers.apiShare(at: .now, window: FleetPresence.silenceLimit) })
         self.limiter = limiter
         let caller = HipcallCaller(client: client, limiter: limiter, metrics: metrics)
@@ -77,6 +77,8 @@ public final class SyncWorker: Service, Sendable {
     public func run() async throws {
         let backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(15))
         var failures = 0
+        // The broker address the last connection was on: a reconnect tries the next one first.
+        var lastBroker: AMQPConfiguration?
         defer { logger.info("worker stopped") }
         // Publish every gauge from the start, so dashboards and alerts see zeros, not gaps.
         metrics.inFlight(0)
@@ -91,7 +93,7 @@ public final class SyncWorker: Service, Sendable {
             group.addTask { await self.prober.run() }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 do {
-                    try await consumeOnce()
+                    try await consumeOnce(lastBroker: &lastBroker)
                     if Task.isShuttingDownGracefully { break }
                     failures = 0
                 } catch {
@@ -107,10 +109,13 @@ public final class SyncWorker: Service, Sendable {
         try? await client.shutdown()
     }
 
-    /// One connection's life: connect, declare, read the journal, consume until the consumer ends
-    /// or shutdown begins.
-    private func consumeOnce() async throws {
-        let connection = try await AMQPConnection.connect(configuration.amqp, logger: logger, onFlowChange: brokerFlow.observer())
+    /// One connection's life: connect (to the broker address after `lastBroker`, which is then set to
+    /// the address connected to), declare, read the journal, consume until the consumer ends or
+    /// shutdown begins.
+    private func consumeOnce(lastBroker: inout AMQPConfiguration?) async throws {
+        let connection = try await AMQPConnection.connect(
+            configuration.amqp, after: lastBroker, logger: logger, onFlowChange: brokerFlow.observer())
+        lastBroker = connection.configuration
         let channel = try await connection.openChannel()
         try await configuration.topology.declare(on: channel)
         do {
@@ -204,7 +209,7 @@ public final class SyncWorker: Service, Sendable {
         let queue = configuration.topology.workQueue
         let consumer = try await channel.consume(queue: queue, bodyLimit: bodyLimit(for: queue))
         logger.info(
-            "consuming", metadata: ["queue": "\(configuration.topology.workQueue)", "broker": "\(configuration.amqp)"])
+            "consuming", metadata: ["queue": "\(configuration.topology.workQueue)", "broker": "\(channel.connection.configuration)"])
         let pausedTooLong = SessionFlag()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {

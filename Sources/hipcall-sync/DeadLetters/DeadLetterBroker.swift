@@ -21,11 +21,11 @@ enum OperatorSession {
     /// says so on stderr and exits with status 2.
     static func connect(_ broker: BrokerOptions) async throws -> AMQPConnection {
         bootstrapLogging()
-        let configuration = try broker.configuration()
+        let addresses = try broker.addresses()
         do {
-            return try await AMQPConnection.connect(configuration)
+            return try await AMQPConnection.connect(addresses)
         } catch let error as AMQPError where error.isConnectionLevel {
-            printError("cannot reach the broker at \(configuration.host):\(configuration.port): \(error.message)")
+            printError("cannot reach the broker at \(addresses): \(error.message)")
             throw ExitCode(unreachableExitCode)
         }
     }

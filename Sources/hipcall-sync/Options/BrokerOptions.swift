@@ -4,14 +4,16 @@ import HipcallSync
 
 /// Where the broker is: shared by every command that talks to RabbitMQ.
 struct BrokerOptions: ParsableArguments {
-    @Option(name: .customLong("amqp-url"), help: "RabbitMQ URL, amqp:// or amqps:// [$AMQP_URL, default amqp://guest:guest@127.0.0.1:5672/%2F].")
+    @Option(
+        name: .customLong("amqp-url"),
+        help: "RabbitMQ URL, amqp:// or amqps://, or several comma-separated (the nodes of a cluster, tried in shuffled order) [$AMQP_URL, default amqp://guest:guest@127.0.0.1:5672/%2F].")
     var amqpURL: String?
 
-    /// The parsed URL; a bad one names its wrong part.
-    func configuration() throws -> AMQPConfiguration {
-        let url = EnvironmentDefaults.string(amqpURL, "AMQP_URL", default: "amqp://guest:guest@127.0.0.1:5672/%2F")
+    /// The parsed, shuffled broker addresses; a bad entry is named by its position and its wrong part.
+    func addresses() throws -> AMQPAddressList {
+        let list = EnvironmentDefaults.string(amqpURL, "AMQP_URL", default: "amqp://guest:guest@127.0.0.1:5672/%2F")
         do {
-            return try AMQPConfiguration(url: url)
+            return try AMQPAddressList(list: list)
         } catch {
             throw ValidationError("--amqp-url / AMQP_URL: \(error.message)")
         }

@@ -123,7 +123,7 @@ struct PublishCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let amqp = try broker.configuration()
+        let amqp = try broker.addresses()
         let topology = try topology.resolved()
         if let file {
             let input: PublishInput
@@ -162,7 +162,7 @@ struct PublishCommand: AsyncParsableCommand {
 
     /// Connects, declares the topology, publishes with confirms, prints the report, and exits 1 unless all was confirmed.
     private func publish<Events: Collection<OutgoingEvent> & Sendable>(
-        _ events: Events, seed: UInt64?, duplicates: Int, invalid: Int, amqp: AMQPConfiguration, topology: SyncTopology
+        _ events: Events, seed: UInt64?, duplicates: Int, invalid: Int, amqp: AMQPAddressList, topology: SyncTopology
     ) async throws {
         let tally = try await PublishPipeline.publish(events, amqp: amqp, exchange: topology.eventsExchange, window: window, rate: rate) { channel in
             if !noDeclare { try await topology.declare(on: channel) }

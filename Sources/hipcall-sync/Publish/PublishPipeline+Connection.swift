@@ -6,7 +6,7 @@ extension PublishPipeline {
     /// publishes `events` while a progress line shows, and closes the connection: what every
     /// publishing command (`publish`, `reconcile --repair`, `resync`) does.
     static func publish<Events: Collection<OutgoingEvent> & Sendable>(
-        _ events: Events, amqp: AMQPConfiguration, exchange: String, window: Int = 1000, rate: Double = 0,
+        _ events: Events, amqp: AMQPAddressList, exchange: String, window: Int = 1000, rate: Double = 0,
         prepare: (AMQPChannel) async throws -> Void = { _ in }
     ) async throws -> Tally {
         let connection = try await AMQPConnection.connect(amqp)

@@ -96,7 +96,7 @@ struct ReconcileCommand: AsyncParsableCommand {
 
     func run() async throws {
         let export = export.read()
-        let amqp = repair && !dryRun ? try broker.configuration() : nil
+        let amqp = repair && !dryRun ? try broker.addresses() : nil
         let topology = try topology.resolved()
         let token: HipcallToken
         do {

@@ -19,7 +19,7 @@ struct RepairPublisher {
     }
 
     /// Publishes every event; exits 2 unless each was confirmed.
-    func publish(_ events: [RepairEvents.Event], amqp: AMQPConfiguration, exchange: String) async -> JSONValue {
+    func publish(_ events: [RepairEvents.Event], amqp: AMQPAddressList, exchange: String) async -> JSONValue {
         let tally: PublishPipeline.Tally
         do {
             tally = try await PublishPipeline.publish(events.map(outgoingEvent), amqp: amqp, exchange: exchange)

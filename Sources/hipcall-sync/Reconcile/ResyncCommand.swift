@@ -37,7 +37,7 @@ struct ResyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         let export = export.read()
-        let amqp = try broker.configuration()
+        let amqp = try broker.addresses()
         let exchange = try topology.resolved().eventsExchange
         // Companies first, so that a contact's company is there when the contact is applied.
         let ordered = export.records.filter { $0.event.resource == .companies } + export.records.filter { $0.event.resource != .companies }

@@ -69,7 +69,7 @@ struct WorkerCommand: AsyncParsableCommand {
     func validate() throws {
         _ = try WorkerSettings(self)
         _ = try topology.resolved()
-        _ = try broker.configuration()
+        _ = try broker.addresses()
     }
 
     func run() async throws {
@@ -77,7 +77,7 @@ struct WorkerCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: settings.level) }
         let logger = Logger(label: "hipcall-sync.worker")
         let topology = try topology.resolved()
-        let amqp = try broker.configuration()
+        let amqp = try broker.addresses()
 
         let tokenSource = EnvironmentTokenSource()
         var hipcall = HipcallConfiguration(baseURL: settings.hipcallBaseURL, token: try tokenSource.currentToken(), tokenSource: tokenSource)

@@ -9,7 +9,7 @@ import Testing
     func concurrentAppendsShareMessages() async throws {
         try await withSyncEnvironment { world in
             let publisher = ReliablePublisher(
-                configuration: try AMQPConfiguration(url: SyncTestEnvironment.amqpURL), logger: Logger(label: "test"))
+                brokers: AMQPAddressList(try AMQPConfiguration(url: SyncTestEnvironment.amqpURL)), logger: Logger(label: "test"))
             let appender = JournalAppender(publisher: publisher, stream: world.topology.journalStream)
             let entries = (0..<300).map { index in
                 JournalEntry(

@@ -28,7 +28,7 @@ struct BrokerAlarmTests {
         try await admin.openChannel().declareQueue(queue, durable: false)
         let flow = BrokerFlow(metrics: WorkerMetrics())
         let publisher = ReliablePublisher(
-            configuration: configuration, logger: Logger(label: "test"), flow: flow, confirmTimeout: .seconds(1))
+            brokers: AMQPAddressList(configuration), logger: Logger(label: "test"), flow: flow, confirmTimeout: .seconds(1))
         #expect(try await publisher.publish(exchange: "", routingKey: queue, body: [1], properties: AMQPProperties()) == .confirmed)
 
         #expect(try BrokerAlarm.raiseDisk() == 0)

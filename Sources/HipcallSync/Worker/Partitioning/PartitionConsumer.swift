@@ -24,7 +24,7 @@ extension SyncWorker {
         logger.info(
             "consuming partitions",
             metadata: [
-                "partitions": "\(topology.partitions)", "prefetch_per_partition": "\(prefetch)", "broker": "\(configuration.amqp)",
+                "partitions": "\(topology.partitions)", "prefetch_per_partition": "\(prefetch)", "broker": "\(connection.configuration)",
             ])
         try await withThrowingTaskGroup(of: Void.self) { group in
             for slot in slots {
