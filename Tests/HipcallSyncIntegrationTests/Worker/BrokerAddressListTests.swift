@@ -40,7 +40,8 @@ struct BrokerAddressListTests {
     @Test("a worker given a dead address and the live broker (in either order) syncs events, and its log shows no password")
     func workerWithDeadAddress() async throws {
         try await withSyncEnvironment { world in
-            let list = "\(try Self.deadAddress(password: "DeadPw9")), \(SyncTestEnvironment.amqpURL)"
+            let dead = try Self.deadAddress(password: "DeadPw9")
+            let list = "\(dead), \(SyncTestEnvironment.amqpURL)"
             let worker = try world.startWorker(["--amqp-url", list, "--log-level", "info"])
             try await world.publish(
                 "company.changed", SyncTestEnvironment.event(externalID: "LIST-1", data: #"{"name":"Listed"}"#))
@@ -49,8 +50,26 @@ struct BrokerAddressListTests {
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("\(world.topology.prefix).worker0.log")
             let text = try String(contentsOf: log, encoding: .utf8)
             #expect(text.contains("consuming"))
+            // The worker took the list (its start line names the dead address, redacted).
+            #expect(text.contains("sync:***@127.0.0.1:\(try AMQPConfiguration(url: dead).port)"), "\(text)")
             #expect(!text.contains("DeadPw9"))
         }
+    }
+
+    @Test("a reconnect after a lost connection goes to the address after the one it was on")
+    func reconnectGoesToTheNext() async throws {
+        // Two spellings of the live broker (they differ in the heartbeat only): both answer.
+        let base = SyncTestEnvironment.amqpURL.split(separator: "?")[0]
+        let list = try AMQPAddressList(list: "\(base)?heartbeat=7,\(base)?heartbeat=9")
+        let first = try await AMQPConnection.connect(list)
+        #expect(first.configuration == list.addresses[0])
+        first.abort(reason: "the test drops the connection")
+        let second = try await AMQPConnection.connect(list, after: first.configuration)
+        #expect(second.configuration == list.addresses[1])
+        let third = try await AMQPConnection.connect(list, after: second.configuration)
+        #expect(third.configuration == list.addresses[0])
+        await second.close()
+        await third.close()
     }
 
     @Test("when no address answers, the error names every one without its password")
