@@ -59,7 +59,7 @@ import Testing
         let started = ContinuousClock.now
         await held.awaitNewer(than: e5, until: started + .milliseconds(300))
         #expect(ContinuousClock.now - started >= .milliseconds(300))
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(30), "it ends (the bound is loose: a busy test run delays wake-ups)")
     }
 
     @Test func announcementsTravelInJournalBatchesAndEarlierReadersSkipThem() {
