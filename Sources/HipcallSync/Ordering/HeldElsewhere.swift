@@ -10,13 +10,8 @@ import Synchronization
 final class HeldElsewhere: Sendable {
     private struct State {
         var newest: LRUMap<SyncKey, HeldEvent>
-        /// Opened at the next announcement or applied change, then replaced.
-        var changed = OneTimeGate()
-
-        mutating func change() -> OneTimeGate {
-            defer { changed = OneTimeGate() }
-            return changed
-        }
+        /// Opened at the next announcement or applied change.
+        var changed = ChangeGate()
     }
 
     /// This worker's id: its own announcements are not waited for.
@@ -45,7 +40,7 @@ final class HeldElsewhere: Sendable {
                 }
                 state.newest.set(event.key, event)
             }
-            return state.change()
+            return state.changed.change()
         }.open()
     }
 
@@ -56,7 +51,7 @@ final class HeldElsewhere: Sendable {
                 guard let held = state.newest.get(change.key) else { continue }
                 if !held.supersedes(occurredAt: change.occurredAt, eventID: change.eventID) { state.newest.remove(change.key) }
             }
-            return state.change()
+            return state.changed.change()
         }.open()
     }
 
@@ -70,8 +65,9 @@ final class HeldElsewhere: Sendable {
     /// Waits while a live peer holds a newer event of `event`'s record, until `deadline`. Rechecks at
     /// each announcement or applied change read, and every second (a peer may fall silent).
     func awaitNewer(than event: SyncEvent, until deadline: ContinuousClock.Instant) async {
-        while !Task.isCancelled, ContinuousClock.now < deadline, newer(than: event) != nil {
-            let gate = state.withLock { $0.changed }
+        while !Task.isCancelled, ContinuousClock.now < deadline {
+            // The gate first, then the check: a change in between opens the gate taken.
+            let gate = state.withLock { $0.changed.current }
             guard newer(than: event) != nil else { return }
             await gate.wait(atMost: min(deadline - .now, .seconds(1)))
         }

@@ -65,6 +65,8 @@ final class ListScanner: Sendable {
     /// One round for `resource` with `backlog` messages queued: plans, and scans to the end when
     /// the plan is a scan and this worker wins (or holds) the claim.
     func round(_ resource: SyncResource, backlog: Int) async -> Outcome {
+        // However the round ends, this worker's plan of the resource is made (a claim it won is a hold of its own).
+        defer { ledger.planned(resource) }
         let scan = ledger.scan(resource)
         if scan.finished { return .finished }
         if scan.holder != me {
@@ -75,7 +77,6 @@ final class ListScanner: Sendable {
             let countedBefore = counts.withLock { $0[resource] != nil }
             guard planner.spendsCount(backlog: backlog, countedBefore: countedBefore) else { return .lookups(counted: false) }
             ledger.planning(resource, until: .now + Self.planningWait.timeInterval)
-            defer { ledger.planned(resource) }
             let (count, counted): (Int, Bool)
             do throws(SyncFailure) {
                 (count, counted) = try await self.count(resource)

@@ -35,14 +35,8 @@ final class ScanLedger: Sendable {
         var nextWaiter: UInt64 = 0
         /// Until when this worker is making its scan plan of a resource (a count call and a claim).
         var planning: [SyncResource: Date] = [:]
-        /// Opened at the next change of the scans or the plans, then replaced.
-        var changed = OneTimeGate()
-
-        /// Opens the change gate for whoever waits at it, and begins a new one.
-        mutating func change() -> OneTimeGate {
-            defer { changed = OneTimeGate() }
-            return changed
-        }
+        /// Opened at the next change of the scans or the plans.
+        var changed = ChangeGate()
     }
 
     /// How long a holder may write nothing before another worker's claim takes the scan over.
@@ -69,7 +63,7 @@ final class ScanLedger: Sendable {
         let (resumed, changed) = state.withLock { state in
             state.scans[resource, default: Scan()].finished = true
             state.scans[resource]?.holder = nil
-            return (Self.resolve(&state, resource, read: .max), state.change())
+            return (Self.resolve(&state, resource, read: .max), state.changed.change())
         }
         for continuation in resumed { continuation.resume(returning: false) }
         changed.open()
@@ -80,7 +74,7 @@ final class ScanLedger: Sendable {
     func planning(_ resource: SyncResource, until deadline: Date) {
         state.withLock { state in
             state.planning[resource] = deadline
-            return state.change()
+            return state.changed.change()
         }.open()
     }
 
@@ -88,7 +82,7 @@ final class ScanLedger: Sendable {
     func planned(_ resource: SyncResource) {
         state.withLock { state in
             state.planning[resource] = nil
-            return state.change()
+            return state.changed.change()
         }.open()
     }
 
@@ -108,7 +102,7 @@ final class ScanLedger: Sendable {
         let deadline = Date.now + bound.timeInterval
         while !Task.isCancelled {
             let now = Date.now
-            let (hold, gate) = state.withLock { (Self.hold($0, resource, staleAfter: staleAfter, now: now), $0.changed) }
+            let (hold, gate) = state.withLock { (Self.hold($0, resource, staleAfter: staleAfter, now: now), $0.changed.current) }
             guard let hold, now < deadline else { return }
             await gate.wait(atMost: .seconds(min(hold, deadline).timeIntervalSince(now)))
         }
@@ -142,7 +136,7 @@ final class ScanLedger: Sendable {
                 break
             }
             state.scans[message.resource] = scan
-            let changed = state.change()
+            let changed = state.changed.change()
             guard message.kind == .claim, message.worker == me else { return ([], false, changed) }
             let won = scan.holder == me
             let read = (state.myClaims[message.resource]?.read ?? 0) + 1

@@ -51,3 +51,16 @@ final class OneTimeGate: Sendable {
         await withTimeout(bound, fallback: ()) { await self.wait() }
     }
 }
+
+/// A gate that opens at each change of some state and is replaced by a fresh one: waiters take the
+/// current gate under the state's lock, then wait at it outside, so no change can be missed.
+struct ChangeGate: Sendable {
+    /// The gate the next change opens.
+    private(set) var current = OneTimeGate()
+
+    /// Begins a new gate and returns the one to open (outside the lock) for whoever waits at it.
+    mutating func change() -> OneTimeGate {
+        defer { current = OneTimeGate() }
+        return current
+    }
+}

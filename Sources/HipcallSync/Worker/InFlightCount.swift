@@ -5,8 +5,8 @@ import Synchronization
 final class InFlightCount: Sendable {
     private struct State {
         var count = 0
-        var nextWaiter = 0
-        var idleWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        /// Opened when the count drops to 0; a new one begins when it rises from 0.
+        var idle = OneTimeGate()
     }
 
     private let state = Mutex(State())
@@ -18,39 +18,24 @@ final class InFlightCount: Sendable {
     func add() -> Int {
         state.withLock { state in
             state.count += 1
+            if state.count == 1 { state.idle = OneTimeGate() }
             return state.count
         }
     }
 
     /// Counts one fewer, resuming the idle waits when none is left; returns the new count.
     func subtract() -> Int {
-        let (count, waiters) = state.withLock { state -> (Int, [CheckedContinuation<Void, Never>]) in
+        let (count, idle) = state.withLock { state -> (Int, OneTimeGate?) in
             state.count -= 1
-            guard state.count == 0 else { return (state.count, []) }
-            defer { state.idleWaiters = [:] }
-            return (0, Array(state.idleWaiters.values))
+            return (state.count, state.count == 0 ? state.idle : nil)
         }
-        for waiter in waiters { waiter.resume() }
+        idle?.open()
         return count
     }
 
     /// Returns once nothing is in flight, or when the task is cancelled.
     func waitUntilIdle() async {
-        let id = state.withLock { state in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let waiting = state.withLock { state in
-                    guard state.count > 0, !Task.isCancelled else { return false }
-                    state.idleWaiters[id] = continuation
-                    return true
-                }
-                if !waiting { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.idleWaiters.removeValue(forKey: id) }?.resume()
-        }
+        let idle = state.withLock { $0.count > 0 ? $0.idle : nil }
+        await idle?.wait()
     }
 }
