@@ -16,8 +16,9 @@ struct DeliveryHandler: Sendable {
     let publisher: ReliablePublisher
     /// Where applied changes are appended; nil when the strategy keeps no journal (the guide's loop).
     let journal: JournalAppender?
-    /// In the shared mode, this worker's id and rate limiter: while the API is rate limited, each
-    /// event is announced in the journal as it arrives (see ``HeldEvent``). Nil otherwise.
+    /// In the shared mode, this worker's id and rate limiter: once the API has reported a rate limit
+    /// (its `x-ratelimit-*` headers), each event is announced in the journal as it arrives (see
+    /// ``HeldEvent``): one batched journal row and confirm per delivery. Nil otherwise.
     let heldAnnouncement: (limiter: RateLimiter, worker: String)?
     let retryPolicy: RetryPolicy
     /// Pauses consumption on auth and misconfiguration failures; its gate holds deliveries meanwhile.
@@ -188,8 +189,9 @@ struct DeliveryHandler: Sendable {
         case .retry(_, let queueIndex):
             (outcome, exchange, targetKey) = ("retried", "", topology.retryQueue(queueIndex, partition: partition))
         case .deadLetter:
-            if let company = event?.companyKey, failure == RecordWriter.companyMissing(company) {
-                // Not the event's fault: it waits for its company, and is replayed once that is synced.
+            if journal != nil, let company = event?.companyKey, failure == RecordWriter.companyMissing(company) {
+                // Not the event's fault: it waits for its company, and is replayed once the journal says that
+                // is synced (the guide's loop keeps no journal: its contacts are dead-lettered as before).
                 properties.headers[SyncHeaders.waitingFor] = .string(
                     SyncTopology.keyHeaderValue(resource: company.resource.rawValue, externalID: company.externalID))
                 (outcome, exchange, targetKey) = ("waiting", "", topology.waitingQueue)

@@ -166,10 +166,13 @@ public final class SyncWorker: Service, Sendable {
             isBlocked: { [brokerFlow] in brokerFlow.blockedReason != nil }, publisher: publisher)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await presence.run(on: connection) }
-            let waiting = WaitingReplayer(
-                topology: self.configuration.topology, upserter: self.handler.upserter, publisher: self.publisher,
-                interval: self.configuration.waitingReplayInterval, metrics: self.metrics, logger: self.logger)
-            group.addTask { await waiting.run(on: connection) }
+            if self.journal != nil {
+                // Only the journal tells a waiting contact's company synced (the guide's loop sends none there).
+                let waiting = WaitingReplayer(
+                    topology: self.configuration.topology, upserter: self.handler.upserter, publisher: self.publisher,
+                    interval: self.configuration.waitingReplayInterval, metrics: self.metrics, logger: self.logger)
+                group.addTask { await waiting.run(on: connection) }
+            }
             if let planning = await self.scanPlanning(on: connection) { group.addTask { await planning() } }
             group.addTask {
                 let session = ConsumerSession(

@@ -37,6 +37,9 @@ struct WaitingReplayer: Sendable {
         }
     }
 
+    /// The most waiting messages one pass looks at (the rest wait for the next pass).
+    static let maxPerPass: UInt32 = 1_000
+
     /// One look through the messages ready now; returns how many it replayed.
     @discardableResult
     func pass(on connection: AMQPConnection) async throws -> Int {
@@ -44,7 +47,8 @@ struct WaitingReplayer: Sendable {
         let channel = try await connection.openChannel()
         var replayed = 0
         do {
-            let ready = try await channel.declareQueue(queue, passive: true).messageCount
+            // At most ``maxPerPass`` a pass: each is a round trip, held unacked until the pass ends.
+            let ready = min(try await channel.declareQueue(queue, passive: true).messageCount, Self.maxPerPass)
             var examined: UInt32 = 0
             while examined < ready, let message = try await channel.get(queue: queue) {
                 examined += 1

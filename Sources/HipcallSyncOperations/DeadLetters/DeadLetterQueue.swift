@@ -48,7 +48,8 @@ public struct DeadLetterQueue: Sendable {
     /// `offset` of them and stopping after `limit`; none is consumed.
     public func browse(filter: DeadLetterFilter = DeadLetterFilter(), offset: Int = 0, limit: Int? = nil) async throws -> [DeadLetter] {
         var letters: [DeadLetter] = []
-        _ = try await sweep(filter: filter, limit: limit.map { offset + $0 }) { letter in
+        // Saturating: an offset near Int.max with a limit must not trap.
+        _ = try await sweep(filter: filter, limit: limit.map { offset.addingReportingOverflow($0).overflow ? .max : offset + $0 }) { letter in
             letters.append(letter)
             return .kept
         }

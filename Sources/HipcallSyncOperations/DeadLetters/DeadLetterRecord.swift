@@ -61,11 +61,15 @@ public struct DeadLetterRecord: Sendable, Equatable {
         properties = try Self.decodeProperties(object["properties"]?.objectValue ?? [:], fail: fail)
         var headers: AMQPTable = [:]
         for (name, value) in object["headers"]?.objectValue ?? [:] {
+            guard name.utf8.count <= Self.maxFieldNameBytes else { throw fail("headers", "a header name longer than 255 bytes") }
             guard let decoded = Self.decode(value) else { throw fail("headers.\(name)", "not a typed AMQP field value") }
             headers[name] = decoded
         }
         properties.headers = headers
     }
+
+    /// The longest AMQP field-table name (a short string: one length byte).
+    static let maxFieldNameBytes = 255
 
     /// The basic properties that are set, by their AMQP names.
     private static func encode(_ p: AMQPProperties) -> [String: JSONValue] {
@@ -143,7 +147,7 @@ public struct DeadLetterRecord: Sendable, Equatable {
         case ("table", .object(let members)):
             var table: AMQPTable = [:]
             for (name, member) in members {
-                guard let decoded = decode(member) else { return nil }
+                guard name.utf8.count <= maxFieldNameBytes, let decoded = decode(member) else { return nil }
                 table[name] = decoded
             }
             return .table(table)

@@ -17,7 +17,7 @@ public struct CRMExport: Sendable {
     /// - Parameter exportedAt: the `occurred_at` of a line that has none.
     public static func parse(_ bytes: [UInt8], exportedAt: Date) throws(CRMExportError) -> CRMExport {
         let decoder = EventDecoder()
-        let exportTime = UTCTimestamp.format(milliseconds: Int64((exportedAt.timeIntervalSince1970 * 1000).rounded(.down)))
+        let exportTime = ReconcileReport.time(exportedAt)
         var records: [ExportRecord] = []
         var byKey: [SyncKey: ExportRecord] = [:]
         var problems: [CRMExportError.Line] = []

@@ -104,6 +104,7 @@ public struct ReconcileReport: Sendable {
         }
     }
 
+    /// `date` as an RFC 3339 UTC timestamp with milliseconds (a report's, a state file's, an export's time).
     static func time(_ date: Date) -> String {
         UTCTimestamp.format(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
     }

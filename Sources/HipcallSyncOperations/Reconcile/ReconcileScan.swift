@@ -54,8 +54,10 @@ public struct ReconcileScan {
                 let ids = page.records.map(\.id)
                 let after = state.rows[resource]?.last?.id ?? .min
                 guard zip([after] + ids, ids).allSatisfy({ $0 < $1 }) else { throw .unordered(resource, offset: offset) }
-                let count = page.count.map { Int(clamping: max(0, $0)) }
-                let ended = page.records.count < PacedLister.pageSize || count.map { offset + page.records.count >= $0 } == true
+                // Hipcall's count is a hint for the progress line, bounded like the scan; only a page that is
+                // not full ends the list (a stale, low count must not make the records after it look missing).
+                let count = page.count.map { Int(clamping: min(max(0, $0), Int64(Self.maxRecords))) }
+                let ended = page.records.count < PacedLister.pageSize
                 do throws(ReconcileStateError) {
                     try state.add(page.records, count: count, of: resource, ended: ended)
                 } catch {

@@ -32,6 +32,7 @@ public final class ReconcileState {
     /// Opens `path`: resumes the scan it holds, or starts one at `now` in a new file.
     public init(path: String, now: Date) throws(ReconcileStateError) {
         let url = URL(fileURLWithPath: path)
+        var keptBytes: Int?
         if let data = FileManager.default.contents(atPath: path), !data.isEmpty {
             var lines = Array(data).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map(Array.init)
             // The piece after the last newline is empty, or a line cut short by a crash: the page being
@@ -51,16 +52,12 @@ public final class ReconcileState {
                 }
                 try Self.take(object, into: &rows, finished: &finished, counts: &counts, path: path, line: index + 1)
             }
-            if !tail.isEmpty {
-                do { try Data(lines.map { $0 + [UInt8(ascii: "\n")] }.joined()).write(to: url) } catch {
-                    throw ReconcileStateError(path: path, line: nil, reason: "cannot write: \(error.localizedDescription)")
-                }
-            }
+            keptBytes = data.count - tail.count
         } else {
             scannedAt = now
             let header: JSONValue = .object([
                 "reconcile_state": .int(1),
-                "scanned_at": .string(UTCTimestamp.format(milliseconds: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)))),
+                "scanned_at": .string(ReconcileReport.time(now)),
             ])
             guard FileManager.default.createFile(atPath: path, contents: Data((header.jsonText + "\n").utf8)) else {
                 throw ReconcileStateError(path: path, line: nil, reason: "cannot create the file")
@@ -69,7 +66,8 @@ public final class ReconcileState {
         do { handle = try FileHandle(forWritingTo: url) } catch {
             throw ReconcileStateError(path: path, line: nil, reason: "cannot open for writing: \(error.localizedDescription)")
         }
-        do { try handle?.seekToEnd() } catch {
+        // A line cut short by a crash is cut off in place (the pages before it stay on disk), then appended after.
+        do { try keptBytes.map { try handle?.truncate(atOffset: UInt64($0)) }; try handle?.seekToEnd() } catch {
             throw ReconcileStateError(path: path, line: nil, reason: "cannot append: \(error.localizedDescription)")
         }
     }
@@ -129,7 +127,7 @@ public final class ReconcileState {
             records.append(HipcallRecord(id: id, fields: fields))
         }
         rows[resource, default: []] += records
-        if let count = object["count"]?.intValue { counts[resource] = Int(clamping: count) }
+        if let count = object["count"]?.intValue { counts[resource] = Int(clamping: min(max(0, count), Int64(ReconcileScan.maxRecords))) }
     }
 }
 

@@ -35,13 +35,14 @@ struct DeadLetterExportCommand: AsyncParsableCommand {
     func run() async throws {
         let topology = try topology.resolved()
         let filter = try filters.filter()
+        // The broker first: an unreachable one must not leave an empty file that a re-run then refuses.
+        let connection = try await OperatorSession.connect(broker)
         let descriptor = open(file, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard descriptor >= 0 else {
             OperatorSession.printError("cannot create --file \(file): \(String(cString: strerror(errno))) (export writes a new file only)")
             throw ExitCode(2)
         }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        let connection = try await OperatorSession.connect(broker)
         var progress = OperatorProgress(verb: "exported")
         var handled = 0
         let queue = choice.queue(connection, topology: topology)

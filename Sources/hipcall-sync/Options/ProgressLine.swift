@@ -5,7 +5,7 @@ enum ProgressLine {
     /// Redraws `line()` four times a second until cancelled, then once more with a newline; does
     /// nothing when standard error is not a terminal.
     static func show(_ line: @Sendable () -> String) async {
-        guard isatty(2) == 1 else { return }
+        guard OperatorSession.stderrIsTerminal else { return }
         while !Task.isCancelled {
             FileHandle.standardError.write(Data(("\r" + line() + "\u{1B}[K").utf8))
             try? await Task.sleep(for: .milliseconds(250))

@@ -23,10 +23,5 @@ final class PublishProgress: Sendable {
         return "  \(published.load(ordering: .relaxed))/\(total) published  \(confirmed) confirmed  "
             + "\(returned.load(ordering: .relaxed)) returned  \(nacked.load(ordering: .relaxed)) nacked  \(Int(rate))/s"
     }
-
-    /// Redraws the progress line on standard error until cancelled (see ``ProgressLine``).
-    func show() async {
-        await ProgressLine.show { [self] in line() }
-    }
 }
 

@@ -27,10 +27,9 @@ enum ReconcileMetrics {
 
     /// Writes the file; a failure is reported on standard error and does not change the exit status.
     static func write(_ report: ReconcileReport, to path: String) {
-        let temporary = path + ".tmp"
         do {
-            try Data(text(report).utf8).write(to: URL(fileURLWithPath: temporary))
-            _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: temporary))
+            // Written to a temporary file of its own beside it, then renamed over it.
+            try Data(text(report).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             FileHandle.standardError.write(Data("warning: --metrics-file \(path): \(error.localizedDescription)\n".utf8))
         }

@@ -22,7 +22,7 @@ import Testing
         let company = try #require(export.byKey[SyncKey(resource: .companies, externalID: "ERP-1")])
         #expect(company.event.occurredAt == Self.exportedAt)
         #expect(company.event.data["name"] == .string("Acme"))
-        #expect(!company.event.eventID.isEmpty)
+        #expect(UUID(uuidString: company.event.eventID) != nil, "a line without event_id gets a fresh one")
         let contact = try #require(export.byKey[SyncKey(resource: .contacts, externalID: "42")])
         #expect(contact.event.occurredAt == RFC3339.parse("2026-11-20T08:00:00Z"))
         #expect(contact.event.data["company_external_id"] == .string("ERP-1"))
