@@ -51,6 +51,8 @@ enum MetricCatalog {
         "rabbitmq_queue_messages", "rabbitmq_queue_messages_ready", "rabbitmq_queue_messages_unacked",
         "rabbitmq_queue_consumers", "rabbitmq_queue_consumer_utilisation", "rabbitmq_queue_messages_published_total",
         "rabbitmq_queue_process_memory_bytes", "rabbitmq_queue_messages_bytes",
+        // Per quorum-queue member, from every node hosting one.
+        "rabbitmq_raft_term_total", "rabbitmq_raft_log_commit_index",
     ]
 
     /// Queue names in label matchers (`queue="…"`) of a query.
