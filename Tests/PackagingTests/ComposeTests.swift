@@ -28,10 +28,13 @@ struct ComposeTests {
         return result
     }
 
-    @Test("RabbitMQ 3.13 with the management UI and the consistent-hash exchange")
+    @Test("RabbitMQ 3.13.15 or later (pinned) with the management UI and the consistent-hash exchange")
     func rabbitmq() throws {
         let rabbit = try service("rabbitmq")
-        #expect(scalarText(rabbit["image"]) == "rabbitmq:3.13-management")
+        let image = scalarText(rabbit["image"]) ?? ""
+        let release = try #require(KubernetesClusterTests.release(of: image), "\(image) pins major.minor.patch")
+        #expect(!release.lexicographicallyPrecedes([3, 13, 15]), "\(image) is older than 3.13.15")
+        #expect(image.hasSuffix("-management"))
         let ports = (rabbit["ports"] as? [Any] ?? []).compactMap(scalarText)
         #expect(ports.contains { $0.hasSuffix(":15672") }, "management UI port: \(ports)")
         #expect(ports.contains { $0.hasSuffix(":5672") })
