@@ -10,7 +10,7 @@ public struct AMQPError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The TCP (or TLS) connection could not be established.
         case connectionFailed
         /// The TLS connection could not be set up; the failure says why (see ``AMQPError/TLSFailure``).
-        case tls(TLSFailure)
+        case tls(AMQPError.TLSFailure)
         /// The broker refused the credentials.
         case authenticationFailed
         /// librabbitmq reported an error status (socket, timeout, heartbeat, protocol).

@@ -36,13 +36,15 @@ tls_make_leaf() {
 
 # ensure_tls_certificates: makes every file above when one is missing or expires within a day.
 ensure_tls_certificates() {
-  local file
+  local file missing=0
   for file in ca server client other-ca; do
-    tls_cert_valid "$TLS_DIR/$file.pem" || { rm -rf "$TLS_DIR"; break; }
+    tls_cert_valid "$TLS_DIR/$file.pem" || missing=1
   done
-  [ -d "$TLS_DIR" ] && return 0
+  [ "$missing" = 0 ] && return 0
   echo "==> making throwaway TLS certificates in $TLS_DIR"
   mkdir -p "$TLS_DIR"
+  # All at once: the leaves must be signed by the CA made with them.
+  rm -f "$TLS_DIR"/{ca,other-ca,server,client}.{pem,key} "$TLS_DIR/ca.srl"
   tls_make_ca ca
   tls_make_ca other-ca
   tls_make_leaf server localhost \
@@ -54,9 +56,11 @@ subjectAltName=DNS:localhost"
     "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth"
-  # The broker runs as the rabbitmq user; the keys are throwaway and loopback-only.
+  # Debian's broker started as root runs as the rabbitmq user: it reads the keys by group.
   chmod 755 "$TLS_DIR"
-  chmod 644 "$TLS_DIR"/*.pem "$TLS_DIR"/*.key
+  chmod 644 "$TLS_DIR"/*.pem
+  chmod 640 "$TLS_DIR"/*.key
+  if [ "$(id -u)" -eq 0 ] && id rabbitmq >/dev/null 2>&1; then chgrp rabbitmq "$TLS_DIR"/*.key; fi
 }
 
 # tls_broker_config: the rabbitmq.conf lines of a TLS listener on 127.0.0.1:PORT using the files above.
