@@ -61,7 +61,7 @@ public struct AMQPConfiguration: Sendable, Equatable, CustomStringConvertible {
     /// a missing part takes RabbitMQ's default (guest, guest, localhost, 5672 or 5671, vhost `/`).
     /// Query options: `heartbeat` (seconds, 0...65535), `connection_timeout` (seconds, up to an hour),
     /// `frame_max` (bytes, 4096...1048576), and for `amqps` `cacertfile`, `certfile`, `keyfile`,
-    /// `verify` (`verify_peer` or `verify_none`). A user or password must percent-encode `/`, `?`,
+    /// `verify` (`verify_peer` or `verify_none`); `certfile` and `keyfile` go together. A user or password must percent-encode `/`, `?`,
     /// `#` and `@`; a URL where one of them is left bare is refused. No error message holds any
     /// part of the password.
     public init(url: String) throws(AMQPError) {
@@ -119,6 +119,11 @@ public struct AMQPConfiguration: Sendable, Equatable, CustomStringConvertible {
             virtualHost = try Self.decode(path, part: "vhost")
         }
         try parseQuery(query)
+        if let tls, (tls.clientCertificateFile == nil) != (tls.clientKeyFile == nil) {
+            throw AMQPError(
+                .invalidURL(part: tls.clientCertificateFile == nil ? "certfile" : "keyfile"),
+                message: "certfile and keyfile must be given together (the client certificate and its key)")
+        }
     }
 
     private mutating func parseHostAndPort(_ authority: Substring, hasUserInfo: Bool) throws(AMQPError) {

@@ -9,6 +9,8 @@ public struct AMQPError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidURL(part: String)
         /// The TCP (or TLS) connection could not be established.
         case connectionFailed
+        /// The TLS connection could not be set up; the failure says why (see ``AMQPError/TLSFailure``).
+        case tls(AMQPError.TLSFailure)
         /// The broker refused the credentials.
         case authenticationFailed
         /// librabbitmq reported an error status (socket, timeout, heartbeat, protocol).
@@ -55,7 +57,7 @@ public struct AMQPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Whether the whole connection is gone (as opposed to one channel or one message).
     public var isConnectionLevel: Bool {
         switch kind {
-        case .connectionFailed, .authenticationFailed, .library, .connectionClosedByServer, .connectionClosed,
+        case .connectionFailed, .tls, .authenticationFailed, .library, .connectionClosedByServer, .connectionClosed,
             .confirmTimedOut, .aborted:
             return true
         case .invalidURL, .channelClosedByServer, .channelClosed, .publishNacked, .returned, .consumerCancelled, .bodyTooLarge:

@@ -1,4 +1,4 @@
-import AMQPClient
+@testable import AMQPClient
 import Foundation
 import Testing
 
@@ -27,6 +27,10 @@ struct URLParsingTests {
         let configuration = try AMQPConfiguration(url: "amqps://h/?cacertfile=%2Fetc%2Fca.pem&verify=verify_none")
         #expect(configuration.tls?.caCertificateFile == "/etc/ca.pem")
         #expect(configuration.tls?.verifyPeer == false)
+        let client = try AMQPConfiguration(url: "amqps://h/?certfile=%2Fc.pem&keyfile=%2Fc.key")
+        #expect(client.tls?.clientCertificateFile == "/c.pem")
+        #expect(client.tls?.clientKeyFile == "/c.key")
+        #expect(client.tls?.verifyHostname == true)
     }
 
     @Test(
@@ -55,6 +59,8 @@ struct URLParsingTests {
             ("amqp://host/?frame_max=99999999999999999999", "frame_max"),
             ("amqp://host/?frame_max=2097152", "frame_max"),
             ("amqp://host/?cacertfile=%2Fca.pem", "cacertfile"),
+            ("amqps://host/?certfile=%2Fclient.pem", "keyfile"),
+            ("amqps://host/?keyfile=%2Fclient.key", "certfile"),
             ("amqp://host:0", "port"),
             ("amqp://host:-1", "port"),
             ("amqp://host:", "port"),

@@ -11,6 +11,10 @@ else
 fi
 BROKER_STARTED=0
 BROKER_PID=""
+# A broker this script starts also listens for TLS on 127.0.0.1:BROKER_TLS_PORT when ops/lib/tls.sh
+# is sourced (its certificates); BROKER_TLS says whether that listener is up (a reused broker has none).
+BROKER_TLS_PORT="${HIPCALL_BROKER_TLS_PORT:-5671}"
+BROKER_TLS=0
 export RABBITMQ_NODENAME="$BROKER_NODE"
 
 # broker_answers: whether something accepts AMQP connections on the port.
@@ -33,11 +37,18 @@ start_broker() {
   fi
   mkdir -p "$dir/mnesia" "$dir/log"
   echo "[rabbitmq_consistent_hash_exchange]." > "$dir/enabled_plugins"
+  local config=()
+  if declare -F ensure_tls_certificates >/dev/null; then
+    ensure_tls_certificates
+    tls_broker_config "$BROKER_TLS_PORT" >"$dir/rabbitmq.conf"
+    config=(RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf")
+    BROKER_TLS=1
+  fi
   # Debian's rabbitmq-server drops to the rabbitmq user when started as root.
   if [ "$(id -u)" -eq 0 ] && id rabbitmq >/dev/null 2>&1; then chown -R rabbitmq:rabbitmq "$dir"; fi
-  echo "==> starting RabbitMQ ($BROKER_NODE) on 127.0.0.1:$BROKER_PORT, data in $dir"
+  echo "==> starting RabbitMQ ($BROKER_NODE) on 127.0.0.1:$BROKER_PORT$([ "$BROKER_TLS" = 1 ] && echo " (TLS on $BROKER_TLS_PORT)"), data in $dir"
   pgrep -x epmd >/dev/null || EPMD_STARTED_BY_US=1
-  RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$BROKER_PORT" \
+  env "${config[@]}" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$BROKER_PORT" \
     RABBITMQ_DIST_PORT=$((BROKER_PORT + 20000)) \
     RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" \
     RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \

@@ -15,4 +15,4 @@ ensure_packages() {
 }
 
 # The packages every ops script relies on.
-PROJECT_PACKAGES=(librabbitmq-dev pkg-config rabbitmq-server amqp-tools curl procps python3)
+PROJECT_PACKAGES=(librabbitmq-dev pkg-config rabbitmq-server amqp-tools curl procps python3 openssl)

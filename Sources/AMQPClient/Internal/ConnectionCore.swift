@@ -57,15 +57,19 @@ final class ConnectionCore: @unchecked Sendable {
             socket = amqp_ssl_socket_new(state)
             guard let socket else { throw AMQPError(.connectionFailed, message: "could not create a TLS socket") }
             if let caFile = tls.caCertificateFile {
-                let status = amqp_ssl_socket_set_cacert(socket, caFile)
-                guard status == AMQP_STATUS_OK.rawValue else {
-                    throw AMQPError.library(status, context: "loading CA file \(caFile)")
+                try AMQPError.requireReadable(caFile, role: "CA file (cacertfile)")
+                guard amqp_ssl_socket_set_cacert(socket, caFile) == AMQP_STATUS_OK.rawValue else {
+                    throw AMQPError(
+                        .tls(.unusableFile(path: caFile)), message: "the TLS CA file (cacertfile) \(caFile) holds no usable PEM certificate")
                 }
             }
             if let certificate = tls.clientCertificateFile, let key = tls.clientKeyFile {
-                let status = amqp_ssl_socket_set_key(socket, certificate, key)
-                guard status == AMQP_STATUS_OK.rawValue else {
-                    throw AMQPError.library(status, context: "loading client certificate \(certificate)")
+                try AMQPError.requireReadable(certificate, role: "client certificate (certfile)")
+                try AMQPError.requireReadable(key, role: "client key (keyfile)")
+                guard amqp_ssl_socket_set_key(socket, certificate, key) == AMQP_STATUS_OK.rawValue else {
+                    throw AMQPError(
+                        .tls(.unusableFile(path: certificate)),
+                        message: "the TLS client certificate (certfile) \(certificate) and key (keyfile) \(key) are not a usable PEM pair")
                 }
             }
             amqp_ssl_socket_set_verify_peer(socket, tls.verifyPeer ? 1 : 0)
@@ -77,6 +81,7 @@ final class ConnectionCore: @unchecked Sendable {
         var timeout = timeval(duration: configuration.connectTimeout)
         let status = amqp_socket_open_noblock(socket, configuration.host, Int32(configuration.port), &timeout)
         guard status == AMQP_STATUS_OK.rawValue else {
+            if let error = AMQPError.tls(status: status, host: configuration.host, port: configuration.port) { throw error }
             let reason = String(cString: amqp_error_string2(status))
             throw AMQPError(
                 .connectionFailed,
