@@ -37,6 +37,13 @@ cluster_urls() {
   (IFS=,; echo "${urls[*]}")
 }
 
+# cluster_ctl_nodes: the Erlang node names, comma-separated (HIPCALL_CTL_NODES of ops/hipcall_ops).
+cluster_ctl_nodes() {
+  local node names=()
+  for node in "${CLUSTER_NODES[@]}"; do names+=("$(cluster_node_name "$node")"); done
+  (IFS=,; echo "${names[*]}")
+}
+
 # cluster_beam_pid NODE: the pid of the node's Erlang VM (empty when it is not running).
 cluster_beam_pid() {
   local file="$CLUSTER_DIR/$1/beam.pid" pid
