@@ -107,8 +107,8 @@ def run_scenario(name, workers, worker_args, publish_args, rate, during, before_
                  target=None):
     """The part of `scenario` under faults; returns (seconds to drain or None, events published,
     expect files, worker processes). `target(topology)`, once the workers are ready, names the
-    cluster node the fault will hit: the publisher then goes through the other nodes (`publish`
-    does not reconnect; the workers must)."""
+    cluster node the fault will hit and the nodes the publisher goes through (`publish` does not
+    reconnect; the workers must)."""
     expect = os.path.join(h.RUN_DIR, name + ".expected.json")
     pub = ["--seed", str(args.seed), "--expect-file", expect, *publish_args]
     if before_workers:
@@ -120,17 +120,21 @@ def run_scenario(name, workers, worker_args, publish_args, rate, during, before_
         w.wait_ready()
     publisher_url = None
     if target:
-        targets[name] = target(topology)
-        publisher_url = cluster.urls(without=targets[name])
-        h.log("    %s: fault on %s; the publisher goes through the other nodes" % (name, targets[name]))
+        targets[name], publisher_nodes = target(topology)
+        publisher_url = cluster.urls(publisher_nodes)
+        h.log("    %s: fault on %s; the publisher goes through %s" % (name, targets[name], ",".join(publisher_nodes)))
     start = time.time()
     done = threading.Event()
     chaos = threading.Thread(target=during, args=(procs, done), daemon=True) if during else None
     if chaos:
         chaos.start()
-    if not before_workers:
-        report = h.publish(topology, [*pub, "--rate", str(rate)] if rate else pub, name=name + ".publish",
-                           amqp_url=publisher_url)
+    try:
+        if not before_workers:
+            report = h.publish(topology, [*pub, "--rate", str(rate)] if rate else pub, name=name + ".publish",
+                               amqp_url=publisher_url)
+    except BaseException:
+        done.set()  # a fault thread waiting for the publisher must not outlive a failed publish
+        raise
     published = report["published"]
     expect_files = [expect]
     if extra_expect:
@@ -204,7 +208,7 @@ def leader_kill(procs, done):
 
 def rolling_restart(procs, done):
     """Each node in turn stopped cleanly and started again, the next once it rejoined; the
-    publisher's node last, once the publisher is done."""
+    publisher's node (c3) last, once the publisher is done."""
     last = targets["rolling-restart"]
     for node in [n for n in cluster.NODES if n != last] + [last]:
         if node == last:
@@ -225,14 +229,16 @@ def cluster_scenarios(wanted, n):
     load = ["--count", str(n), "--keys", str(n // 4), "--contacts-ratio", "0.2", "--duplicate-ratio", "0.1"]
     if "leader-kill" in wanted:
         scenario("leader-kill", workers=3, rate=args.rate, during=leader_kill, publish_args=load,
-                 target=lambda topology: cluster.leader_node(topology) or "c1", note="SIGKILL of the quorum leaders' node")
+                 target=lambda topology: cluster.away_from(cluster.leader_node(topology) or "c1"),
+                 note="SIGKILL of the quorum leaders' node")
     if "rolling-restart" in wanted:
         # About 40 s of restarts: the load is spread over them.
         scenario("rolling-restart", workers=3, rate=args.rate / 3, during=rolling_restart, publish_args=load,
-                 target=lambda topology: "c3", note="each node stopped and started in turn")
+                 target=lambda topology: ("c3", ["c3"]), note="each node stopped and started in turn")
     if "node-stop" in wanted:
         scenario("node-stop", workers=3, rate=args.rate, during=node_stop, publish_args=load,
-                 target=lambda topology: cluster.busiest_node() or "c1", note="clean stop of the busiest node")
+                 target=lambda topology: cluster.away_from(cluster.busiest_node() or "c1"),
+                 note="clean stop of the busiest node")
 
 
 def traversal_events(topology):

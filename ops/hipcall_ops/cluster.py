@@ -19,9 +19,14 @@ def node_port(node):
     return int(os.environ.get("HIPCALL_CLUSTER_BASE_PORT", "5680")) + int(node[1:])
 
 
-def urls(without=None):
-    """The AMQP_URL list of the nodes, but `without`."""
-    return ",".join("amqp://guest:guest@127.0.0.1:%d/%%2F" % node_port(n) for n in NODES if n != without)
+def urls(nodes=NODES):
+    """The AMQP_URL list of `nodes`."""
+    return ",".join("amqp://guest:guest@127.0.0.1:%d/%%2F" % node_port(n) for n in nodes)
+
+
+def away_from(node):
+    """(node, the other nodes): a fault on `node` with the publisher kept off it."""
+    return node, [n for n in NODES if n != node]
 
 
 def run(command, node=None, timeout=300):
