@@ -189,8 +189,8 @@ def node_fault(name, procs, fault, node):
     """Runs `ops/cluster FAULT NODE` (kill or stop) under the workers, records the seconds to the
     first ack after it, then brings the node back with `ops/cluster restart` and waits until it rejoined."""
     clock = cluster.AckClock(procs[0].topology, procs)
+    clock.start()  # a clean stop takes seconds: the fault starts with the command
     cluster.run(fault, node)
-    clock.start()
     h.log("    %s: ops/cluster %s %s" % (name, fault, node))
     seconds = clock.first_ack()
     first_acks.setdefault(name, []).append(seconds)
@@ -320,7 +320,7 @@ def main():
                   results))
     print("lost: expected keys whose record is missing or differs in a managed field (phones/emails compared as sets); "
           "duplicate records: more than one record per key, or a record for no expected key; "
-          + ("fault to first ack: seconds from a node's kill or stop until the workers' settled count (their /metrics, "
+          + ("fault to first ack: seconds from the start of a node's kill or stop until the workers' settled count (their /metrics, "
              "polled every 0.2 s) passed what they had settled plus what the broker had delivered unacked at the fault; "
              "target %g s; " % FIRST_ACK_TARGET if args.cluster else "") +
           "per-scenario details in ops/.run/chaos/ (worker logs, <scenario>.records.json, <scenario>.expected.json)")

@@ -91,7 +91,7 @@ class AckClock:
         self.threshold = settled(workers) + held + h.gauge_sum(workers, "hipcall_sync_in_flight")
 
     def start(self):
-        """Marks the fault (call right after it)."""
+        """Marks the fault (call as it starts)."""
         self.fault_at = time.time()
 
     def first_ack(self, timeout=90, poll=0.2):

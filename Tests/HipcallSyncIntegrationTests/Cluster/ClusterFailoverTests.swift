@@ -1,5 +1,6 @@
 import AMQPClient
 import Foundation
+import HipcallSimulator
 import Testing
 import TestSupport
 @testable import HipcallSync
