@@ -62,11 +62,19 @@ cluster_launch() {
   rm -f "$dir/beam.pid"
   # Debian's rabbitmq-server drops to the rabbitmq user when started as root.
   if [ "$(id -u)" -eq 0 ] && id rabbitmq >/dev/null 2>&1; then chown -R rabbitmq:rabbitmq "$dir"; fi
-  RABBITMQ_NODENAME="$(cluster_node_name "$node")" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$port" \
-    RABBITMQ_DIST_PORT=$((port + 20000)) RABBITMQ_PID_FILE="$dir/beam.pid" \
-    RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" \
-    RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \
-    setsid nohup rabbitmq-server >>"$dir/log/server.out" 2>&1 </dev/null &
+  # The node outlives this script: it must hold none of the caller's descriptors (a caller that
+  # waits for end-of-file on one, as Foundation's Process does, would wait for the node instead).
+  (
+    for fd in /proc/self/fd/*; do
+      fd="${fd##*/}"
+      if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    RABBITMQ_NODENAME="$(cluster_node_name "$node")" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$port" \
+      RABBITMQ_DIST_PORT=$((port + 20000)) RABBITMQ_PID_FILE="$dir/beam.pid" \
+      RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" \
+      RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \
+      exec setsid nohup rabbitmq-server >>"$dir/log/server.out" 2>&1 </dev/null
+  ) &
 }
 
 # cluster_wait_up NODE [SECONDS]: waits until the node runs; prints its log and fails otherwise.
