@@ -15,17 +15,26 @@ import sys
 import threading
 import time
 
+from . import cluster
 from . import drift
 from . import harness as h
 
 SCENARIOS = ["kill", "broker-restart", "faults", "hot-keys", "poison", "drift"]
+# ops/chaos --cluster: node faults on the three-node cluster of ops/cluster.
+CLUSTER_SCENARIOS = ["leader-kill", "rolling-restart", "node-stop"]
+# A node fault's first ack after it must come within this many seconds (issue 17's target).
+FIRST_ACK_TARGET = 15.0
 parser = argparse.ArgumentParser(
     prog="ops/chaos", description=__doc__,
     epilog="ops/chaos --own-broker (as the first argument) starts a private RabbitMQ (hipcall-chaos@localhost, port "
            "5673 or $CHAOS_BROKER_PORT) so broker-restart can run; with a reused broker that scenario is skipped.")
 parser.add_argument("--events", type=int, default=1200, help="events per scenario [1200]")
 parser.add_argument("--rate", type=float, default=100, help="publish rate while faults happen, events/s [100]")
-parser.add_argument("--only", default=",".join(SCENARIOS), help="scenarios to run, comma-separated [all]")
+parser.add_argument("--only", default=None,
+                    help="scenarios to run, comma-separated [all: %s; with --cluster: %s]" % (
+                        ",".join(SCENARIOS), ",".join(CLUSTER_SCENARIOS)))
+parser.add_argument("--cluster", action="store_true",
+                    help="run the node-fault scenarios on the cluster of ops/cluster (ops/chaos --cluster starts it)")
 parser.add_argument("--kill-every", type=float, default=3.0, help="seconds between SIGKILLs [3]")
 parser.add_argument("--stall-seconds", type=float, default=32.0,
                     help="how long stalled requests are held; above the worker's fixed 30 s request timeout [32]")
@@ -38,6 +47,8 @@ parser.add_argument("--workers", type=int, default=None,
                     help="worker processes in every scenario, instead of each scenario's own (3, or 2) [diagnosis]")
 args = pid = sim = broker_is_ours = None  # set by main()
 results = []  # one table row per scenario
+targets = {}  # scenario: the cluster node its fault hits, chosen once its workers are connected
+first_acks = {}  # scenario: [seconds from each node fault to the first ack after it, None when none came]
 
 
 def converge(expect_files, topology, published, seconds, name, note=""):
@@ -65,7 +76,7 @@ def converge(expect_files, topology, published, seconds, name, note=""):
 
 
 def scenario(name, workers=3, worker_args=(), publish_args=(), rate=0, during=None, before_workers=False,
-             extra_expect=None, retry_steps="1s,2s,4s", faults=None, note=""):
+             extra_expect=None, retry_steps="1s,2s,4s", faults=None, note="", target=None):
     """Publishes (at `rate` in the background, or all first) under the simulator `faults`, runs
     `during(workers, stop_event)`, drains, turns the faults off and checks."""
     workers = args.workers or workers
@@ -76,35 +87,54 @@ def scenario(name, workers=3, worker_args=(), publish_args=(), rate=0, during=No
         sim.faults(**faults)
     try:
         seconds, published, expect_files, procs = run_scenario(
-            name, workers, worker_args, publish_args, rate, during, before_workers, extra_expect, topology)
+            name, workers, worker_args, publish_args, rate, during, before_workers, extra_expect, topology, target)
     finally:
         if faults:
             sim.faults(error_rate=0, stall_rate=0)
+    acks = first_acks.get(name)
+    if acks is not None:
+        note = "%s; fault to first ack: %s s" % (note, ", ".join(h.fmt(a, 1) for a in acks))
     converge(expect_files, topology, published, seconds, name, note)
+    if acks is not None and any(a is None or a > FIRST_ACK_TARGET for a in acks):
+        h.log("    %s: a first ack came later than %g s after a node fault" % (name, FIRST_ACK_TARGET))
+        results[-1][7] = "FAIL"
     for w in procs:
         h.stop(w.process)
     topology.delete()
 
 
-def run_scenario(name, workers, worker_args, publish_args, rate, during, before_workers, extra_expect, topology):
+def run_scenario(name, workers, worker_args, publish_args, rate, during, before_workers, extra_expect, topology,
+                 target=None):
     """The part of `scenario` under faults; returns (seconds to drain or None, events published,
-    expect files, worker processes)."""
+    expect files, worker processes). `target(topology)`, once the workers are ready, names the
+    cluster node the fault will hit and the nodes the publisher goes through (`publish` does not
+    reconnect; the workers must)."""
     expect = os.path.join(h.RUN_DIR, name + ".expected.json")
     pub = ["--seed", str(args.seed), "--expect-file", expect, *publish_args]
     if before_workers:
         report = h.publish(topology, pub, name=name + ".publish")
-    port = 19380 + 10 * SCENARIOS.index(name)
+    port = 19380 + 10 * (SCENARIOS + CLUSTER_SCENARIOS).index(name)
     procs = [h.Worker(topology, sim, port + i, ["--concurrency", "16", "--max-attempts", "10", *worker_args],
                       name="%s.worker%d" % (name, i)) for i in range(workers)]
     for w in procs:
         w.wait_ready()
+    publisher_url = None
+    if target:
+        targets[name], publisher_nodes = target(topology)
+        publisher_url = cluster.urls(publisher_nodes)
+        h.log("    %s: fault on %s; the publisher goes through %s" % (name, targets[name], ",".join(publisher_nodes)))
     start = time.time()
     done = threading.Event()
     chaos = threading.Thread(target=during, args=(procs, done), daemon=True) if during else None
     if chaos:
         chaos.start()
-    if not before_workers:
-        report = h.publish(topology, [*pub, "--rate", str(rate)] if rate else pub, name=name + ".publish")
+    try:
+        if not before_workers:
+            report = h.publish(topology, [*pub, "--rate", str(rate)] if rate else pub, name=name + ".publish",
+                               amqp_url=publisher_url)
+    except BaseException:
+        done.set()  # a fault thread waiting for the publisher must not outlive a failed publish
+        raise
     published = report["published"]
     expect_files = [expect]
     if extra_expect:
@@ -155,6 +185,62 @@ def broker_restart(procs, done):
     h.log("    broker-restart: start_app done")
 
 
+def node_fault(name, procs, fault, node):
+    """Runs `ops/cluster FAULT NODE` (kill or stop) under the workers, records the seconds to the
+    first ack after it, then brings the node back with `ops/cluster restart` and waits until it rejoined."""
+    clock = cluster.AckClock(procs[0].topology, procs)
+    clock.start()  # a clean stop takes seconds: the fault starts with the command
+    cluster.run(fault, node)
+    h.log("    %s: ops/cluster %s %s" % (name, fault, node))
+    seconds = clock.first_ack()
+    first_acks.setdefault(name, []).append(seconds)
+    h.log("    %s: first ack %s s after the %s" % (name, h.fmt(seconds, 1), fault))
+    time.sleep(2)
+    cluster.run("restart", node)
+    h.log("    %s: %s rejoined" % (name, node))
+
+
+def leader_kill(procs, done):
+    """SIGKILL of the node holding most of the quorum queue leaders, 3 s into the load."""
+    time.sleep(3)
+    node_fault("leader-kill", procs, "kill", targets["leader-kill"])
+
+
+def rolling_restart(procs, done):
+    """Each node in turn stopped cleanly and started again, the next once it rejoined; the
+    publisher's node (c3) last, once the publisher is done."""
+    last = targets["rolling-restart"]
+    for node in [n for n in cluster.NODES if n != last] + [last]:
+        if node == last:
+            done.wait()
+        time.sleep(2)
+        cluster.run("restart", node)
+        h.log("    rolling-restart: %s restarted and rejoined" % node)
+
+
+def node_stop(procs, done):
+    """A clean stop of the node most worker connections are on, 3 s into the load."""
+    time.sleep(3)
+    node_fault("node-stop", procs, "stop", targets["node-stop"])
+
+
+def cluster_scenarios(wanted, n):
+    """The node faults of ops/chaos --cluster, under a publisher running through the node list."""
+    load = ["--count", str(n), "--keys", str(n // 4), "--contacts-ratio", "0.2", "--duplicate-ratio", "0.1"]
+    if "leader-kill" in wanted:
+        scenario("leader-kill", workers=3, rate=args.rate, during=leader_kill, publish_args=load,
+                 target=lambda topology: cluster.away_from(cluster.leader_node(topology) or "c1"),
+                 note="SIGKILL of the quorum leaders' node")
+    if "rolling-restart" in wanted:
+        # About 40 s of restarts: the load is spread over them.
+        scenario("rolling-restart", workers=3, rate=args.rate / 3, during=rolling_restart, publish_args=load,
+                 target=lambda topology: ("c3", ["c3"]), note="each node stopped and started in turn")
+    if "node-stop" in wanted:
+        scenario("node-stop", workers=3, rate=args.rate, during=node_stop, publish_args=load,
+                 target=lambda topology: cluster.away_from(cluster.busiest_node() or "c1"),
+                 note="clean stop of the busiest node")
+
+
 def traversal_events(topology):
     """NDJSON events whose external ids look like paths; they must land on their own records."""
     ids = ["../companies", "..%2Fcompanies", "a/b", "CO-000001/../CO-000002", "?x=1&y=2", "#fragment", "%2e%2e",
@@ -183,8 +269,10 @@ def main():
     pid = os.getpid()
     sim = h.Simulator(18380, rate_limit=0, latency_ms=5, name="chaos.simulator")
     broker_is_ours = os.environ.get("CHAOS_BROKER_STARTED") == "1"
-    wanted = args.only.split(",")
+    wanted = (args.only or ",".join(CLUSTER_SCENARIOS if args.cluster else SCENARIOS)).split(",")
     n = args.events
+    if args.cluster:
+        cluster_scenarios(wanted, n)
     if "kill" in wanted:
         scenario("kill", workers=3, rate=args.rate, during=killer,
                  publish_args=["--count", str(n), "--keys", str(n // 4), "--contacts-ratio", "0.2", "--duplicate-ratio", "0.1"],
@@ -226,11 +314,15 @@ def main():
         topology.delete()
 
     print()
-    print("hipcall-sync chaos: simulator latency 5 ms, workers --concurrency 16 --max-attempts 10, retry steps 1s,2s,4s")
+    print("hipcall-sync chaos: simulator latency 5 ms, workers --concurrency 16 --max-attempts 10, retry steps 1s,2s,4s%s" % (
+        "; three-node cluster (ops/cluster)" if args.cluster else ""))
     print(h.table(["scenario", "events", "lost", "duplicate records", "dead expected", "dead found", "seconds", "result", "fault"],
                   results))
     print("lost: expected keys whose record is missing or differs in a managed field (phones/emails compared as sets); "
           "duplicate records: more than one record per key, or a record for no expected key; "
+          + ("fault to first ack: seconds from the start of a node's kill or stop until the workers' settled count (their /metrics, "
+             "polled every 0.2 s) passed what they had settled plus what the broker had delivered unacked at the fault; "
+             "target %g s; " % FIRST_ACK_TARGET if args.cluster else "") +
           "per-scenario details in ops/.run/chaos/ (worker logs, <scenario>.records.json, <scenario>.expected.json)")
     sys.exit(1 if any(r[7] == "FAIL" for r in results) else 0)
 

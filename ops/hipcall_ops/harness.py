@@ -64,9 +64,24 @@ def stop(process, sig=signal.SIGTERM, wait=10):
         pass
 
 
+# On a cluster (ops/chaos --cluster, ops/bench --cluster): the node names rabbitmqctl may ask, in
+# order; the first that answers does. Empty: rabbitmqctl's own node ($RABBITMQ_NODENAME).
+CTL_NODES = [node for node in os.environ.get("HIPCALL_CTL_NODES", "").split(",") if node]
+
+
 def rabbitmqctl(*args, timeout=60):
-    result = subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True, timeout=timeout)
-    return result.stdout
+    if not CTL_NODES:
+        result = subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True, timeout=timeout)
+        return result.stdout
+    for node in CTL_NODES:
+        try:
+            result = subprocess.run(["rabbitmqctl", "-q", "-n", node, *args], capture_output=True, text=True,
+                                    timeout=timeout)
+        except subprocess.TimeoutExpired:
+            continue
+        if result.returncode == 0:
+            return result.stdout
+    return ""
 
 
 def queue_depths():
@@ -361,10 +376,12 @@ def histogram_quantile(buckets, q):
     return lower
 
 
-def publish(topology, args, name="publish"):
-    """Runs `hipcall-sync publish ... --json` and returns its report."""
+def publish(topology, args, name="publish", amqp_url=None):
+    """Runs `hipcall-sync publish ... --json` (through `amqp_url` instead of AMQP_URL when given)
+    and returns its report."""
     path = os.path.join(RUN_DIR, name + ".log")
-    result = subprocess.run([BIN, "publish", "--json", *args], capture_output=True, text=True, env=topology.env())
+    env = topology.env(**({"AMQP_URL": amqp_url} if amqp_url else {}))
+    result = subprocess.run([BIN, "publish", "--json", *args], capture_output=True, text=True, env=env)
     with open(path, "a") as out:
         out.write(result.stdout + result.stderr)
     if result.returncode != 0:

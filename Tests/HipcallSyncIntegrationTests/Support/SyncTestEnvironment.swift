@@ -17,6 +17,8 @@ final class SyncTestEnvironment: @unchecked Sendable {
     let topology: SyncTopology
     let connection: AMQPConnection
     let channel: AMQPChannel
+    /// The broker URL (or comma-separated list) the workers and commands of this world are given.
+    let brokerURL: String
     private var workers: [WorkerProcess] = []
 
     /// The built `hipcall-sync` binary (`ops/test` builds it before the tests run).
@@ -27,8 +29,10 @@ final class SyncTestEnvironment: @unchecked Sendable {
 
     init(
         faults: SimulatorFaults = SimulatorFaults(), rateLimitPerMinute: Int = 0,
-        retryDelays: [Duration] = [.milliseconds(300), .milliseconds(600)], partitions: Int = 0, customFieldSlugs: Set<String> = []
+        retryDelays: [Duration] = [.milliseconds(300), .milliseconds(600)], partitions: Int = 0, customFieldSlugs: Set<String> = [],
+        brokerURL: String = SyncTestEnvironment.amqpURL, ownConnectionURL: String? = nil
     ) async throws {
+        self.brokerURL = brokerURL
         let id = TestBroker.uniqueID()
         token = "token-\(id)"
         simulator = try await HipcallSimulator.start(
@@ -37,7 +41,7 @@ final class SyncTestEnvironment: @unchecked Sendable {
         topology = SyncTopology(
             eventsExchange: "test.\(id).events", prefix: "test.\(id)", syncedExchange: "test.\(id).synced", retryDelays: retryDelays,
             partitions: partitions)
-        connection = try await AMQPConnection.connect(url: Self.amqpURL)
+        connection = try await AMQPConnection.connect(url: ownConnectionURL ?? brokerURL)
         channel = try await connection.openChannel()
         try await topology.declare(on: channel)
         try await channel.enableConfirms()
@@ -46,7 +50,7 @@ final class SyncTestEnvironment: @unchecked Sendable {
     /// The flags that point a command at this world's broker objects.
     var topologyArguments: [String] {
         [
-            "--amqp-url", Self.amqpURL, "--events-exchange", topology.eventsExchange, "--queue-prefix", topology.prefix,
+            "--amqp-url", brokerURL, "--events-exchange", topology.eventsExchange, "--queue-prefix", topology.prefix,
             "--synced-exchange", topology.syncedExchange,
             "--retry-steps", topology.retryDelays.map { "\($0.milliseconds)ms" }.joined(separator: ","),
             "--partitions", "\(topology.partitions)",
@@ -159,10 +163,12 @@ final class SyncTestEnvironment: @unchecked Sendable {
 /// Runs `body` in a fresh environment and always stops it afterwards, even when `body` throws.
 func withSyncEnvironment<T>(
     faults: SimulatorFaults = SimulatorFaults(), rateLimitPerMinute: Int = 0, partitions: Int = 0, customFieldSlugs: Set<String> = [],
+    brokerURL: String = SyncTestEnvironment.amqpURL, ownConnectionURL: String? = nil,
     _ body: (SyncTestEnvironment) async throws -> T
 ) async throws -> T {
     let world = try await SyncTestEnvironment(
-        faults: faults, rateLimitPerMinute: rateLimitPerMinute, partitions: partitions, customFieldSlugs: customFieldSlugs)
+        faults: faults, rateLimitPerMinute: rateLimitPerMinute, partitions: partitions, customFieldSlugs: customFieldSlugs,
+        brokerURL: brokerURL, ownConnectionURL: ownConnectionURL)
     do {
         let result = try await body(world)
         await world.stop()
