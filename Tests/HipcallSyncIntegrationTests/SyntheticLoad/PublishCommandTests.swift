@@ -4,6 +4,7 @@ import Hipcall
 import HipcallJSON
 import HipcallSync
 import SyntheticLoad
+import TestSupport
 import Testing
 
 @Suite("hipcall-sync publish against the real broker", .serialized)
@@ -16,30 +17,33 @@ struct PublishCommandTests {
     }
 
     /// Runs `hipcall-sync publish` against `world`'s exchange and queues.
-    static func publish(_ world: SyncTestEnvironment, _ arguments: [String], stdin: String? = nil) throws -> Run {
-        let process = Process()
-        process.executableURL = SyncTestEnvironment.binary
-        process.arguments =
-            [
-                "publish", "--amqp-url", SyncTestEnvironment.amqpURL, "--events-exchange", world.topology.eventsExchange,
-                "--queue-prefix", world.topology.prefix, "--synced-exchange", world.topology.syncedExchange,
-                "--retry-steps", "300ms,600ms",
-            ] + arguments
-        let output = Pipe()
-        let errors = Pipe()
-        let input = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+    static func publish(_ world: SyncTestEnvironment, _ arguments: [String], stdin: String? = nil) async throws -> Run {
+        let (amqpURL, topology) = (SyncTestEnvironment.amqpURL, world.topology)
+        return try await offThePool {
+            let process = Process()
+            process.executableURL = SyncTestEnvironment.binary
+            process.arguments =
+                [
+                    "publish", "--amqp-url", amqpURL, "--events-exchange", topology.eventsExchange,
+                    "--queue-prefix", topology.prefix, "--synced-exchange", topology.syncedExchange,
+                    "--retry-steps", "300ms,600ms",
+                ] + arguments
+            let output = Pipe()
+            let errors = Pipe()
+            let input = Pipe()
+            process.standardOutput = output
+            process.standardError = errors
+            process.standardInput = input
+            try process.run()
+            if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+            try input.fileHandleForWriting.close()
+            let stdout = output.fileHandleForReading.readDataToEndOfFile()
+            let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return Run(
+                status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                stderr: String(decoding: stderr, as: UTF8.self))
+        }
     }
 
     /// Takes every message from the work queue, in order.
@@ -63,7 +67,7 @@ struct PublishCommandTests {
         let expectURL = Self.temporaryFile("expect.json")
         defer { try? FileManager.default.removeItem(at: expectURL) }
         let start = "2026-11-25T13:00:00Z"
-        let run = try Self.publish(
+        let run = try await Self.publish(
             world,
             [
                 "--count", "600", "--keys", "80", "--seed", "7", "--start-time", start, "--duplicate-ratio", "0.1",
@@ -113,11 +117,11 @@ struct PublishCommandTests {
             try? FileManager.default.removeItem(at: expectURL)
         }
         try Data((lines[0] + "\r\n\n" + lines[1] + "\n" + lines[2] + "\n").utf8).write(to: fileURL)
-        let fromFile = try Self.publish(
+        let fromFile = try await Self.publish(
             world, ["--file", fileURL.path, "--routing-key", "contact.changed", "--expect-file", expectURL.path])
         #expect(fromFile.status == 0, "\(fromFile.stderr)")
         #expect(fromFile.stdout.contains("confirmed 3, returned 0, nacked 0"))
-        let fromStdin = try Self.publish(world, ["--file", "-", "--routing-key", "contact.changed"], stdin: lines.joined(separator: "\n"))
+        let fromStdin = try await Self.publish(world, ["--file", "-", "--routing-key", "contact.changed"], stdin: lines.joined(separator: "\n"))
         #expect(fromStdin.status == 0, "\(fromStdin.stderr)")
 
         let messages = try await Self.drain(world)
@@ -137,17 +141,17 @@ struct PublishCommandTests {
         let world = try await SyncTestEnvironment()
         defer { Task { await world.stop() } }
         let good = #"{"type":"company.changed","event_id":"e1","occurred_at":"2026-11-25T10:00:00Z","external_id":"ERP-1","data":{"name":"Acme"}}"#
-        let notJSON = try Self.publish(world, ["--file", "-"], stdin: good + "\n{oops\n")
+        let notJSON = try await Self.publish(world, ["--file", "-"], stdin: good + "\n{oops\n")
         #expect(notJSON.status == 65)
         #expect(notJSON.stderr.contains("line 2: not a JSON object"))
-        let noKey = try Self.publish(world, ["--file", "-"], stdin: good + "\n" + good.replacingOccurrences(of: #""type":"company.changed","#, with: ""))
+        let noKey = try await Self.publish(world, ["--file", "-"], stdin: good + "\n" + good.replacingOccurrences(of: #""type":"company.changed","#, with: ""))
         #expect(noKey.status == 65)
         #expect(noKey.stderr.contains("line 2: no routing key"))
-        let invalid = try Self.publish(world, ["--file", "-"], stdin: good.replacingOccurrences(of: #""external_id":"ERP-1","#, with: ""))
+        let invalid = try await Self.publish(world, ["--file", "-"], stdin: good.replacingOccurrences(of: #""external_id":"ERP-1","#, with: ""))
         #expect(invalid.status == 65)
         #expect(invalid.stderr.contains("line 1: missing_field (external_id)"))
         #expect(try await world.depth(world.topology.workQueue) == 0)
-        let badFlags = try Self.publish(world, ["--count", "10", "--keys", "5", "--updates-per-key", "2"])
+        let badFlags = try await Self.publish(world, ["--count", "10", "--keys", "5", "--updates-per-key", "2"])
         #expect(badFlags.status == 64)
     }
 
@@ -157,7 +161,7 @@ struct PublishCommandTests {
         defer { Task { await world.stop() } }
         let lonely = world.topology.eventsExchange + ".lonely"
         try await world.channel.declareExchange(lonely, type: "topic", durable: false, autoDelete: true)
-        let run = try Self.publish(world, ["--count", "20", "--no-declare", "--events-exchange", lonely, "--json"])
+        let run = try await Self.publish(world, ["--count", "20", "--no-declare", "--events-exchange", lonely, "--json"])
         #expect(run.status == 1)
         let report = try #require(try JSONDecoder().decode(JSONValue.self, from: Data(run.stdout.utf8)).objectValue)
         #expect(report["returned"] == .int(20))

@@ -3,6 +3,7 @@ import Hipcall
 import HipcallJSON
 import HipcallSync
 @testable import HipcallSyncOperations
+import TestSupport
 import Testing
 
 @Suite("hipcall-sync publish drives a worker to the state its expect file names", .serialized)
@@ -13,7 +14,7 @@ struct PublishConvergenceTests {
         try world.startWorker()
         let expectURL = PublishCommandTests.temporaryFile("expect.json")
         defer { try? FileManager.default.removeItem(at: expectURL) }
-        let run = try PublishCommandTests.publish(
+        let run = try await PublishCommandTests.publish(
             world,
             [
                 "--count", "400", "--keys", "60", "--seed", "11", "--out-of-order", "--duplicate-ratio", "0.1",
@@ -28,7 +29,7 @@ struct PublishConvergenceTests {
         #expect(settled, "the work queue still holds \(left) messages")
 
         // The one convergence check, as ops/chaos and ops/bench run it.
-        let verify = try Self.verify(world, expectFiles: [expectURL.path])
+        let verify = try await Self.verify(world, expectFiles: [expectURL.path])
         #expect(verify.status == 0, "publish verify exited \(verify.status): \(verify.stderr)")
         let report = try #require(try JSONDecoder().decode(JSONValue.self, from: Data(verify.stdout.utf8)).objectValue)
         #expect(report["converged"] == .bool(true), "\(report["problems"] ?? .null)")
@@ -43,25 +44,28 @@ struct PublishConvergenceTests {
     }
 
     /// Runs `hipcall-sync publish verify --json` against `world`'s simulator with its token.
-    static func verify(_ world: SyncTestEnvironment, expectFiles: [String]) throws -> PublishCommandTests.Run {
-        let process = Process()
-        process.executableURL = SyncTestEnvironment.binary
-        process.arguments = ["publish", "verify", "--hipcall-base-url", world.simulator.baseURL, "--json"] + expectFiles.flatMap { ["--expect", $0] }
-        var environment = ProcessInfo.processInfo.environment
-        environment["HIPCALL_TOKEN"] = world.token
-        environment["HIPCALL_TOKEN_FILE"] = nil
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return PublishCommandTests.Run(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+    static func verify(_ world: SyncTestEnvironment, expectFiles: [String]) async throws -> PublishCommandTests.Run {
+        let (baseURL, token) = (world.simulator.baseURL, world.token)
+        return try await offThePool {
+            let process = Process()
+            process.executableURL = SyncTestEnvironment.binary
+            process.arguments = ["publish", "verify", "--hipcall-base-url", baseURL, "--json"] + expectFiles.flatMap { ["--expect", $0] }
+            var environment = ProcessInfo.processInfo.environment
+            environment["HIPCALL_TOKEN"] = token
+            environment["HIPCALL_TOKEN_FILE"] = nil
+            process.environment = environment
+            let output = Pipe()
+            let errors = Pipe()
+            process.standardOutput = output
+            process.standardError = errors
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let stdout = output.fileHandleForReading.readDataToEndOfFile()
+            let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return PublishCommandTests.Run(
+                status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                stderr: String(decoding: stderr, as: UTF8.self))
+        }
     }
 }
