@@ -3,7 +3,7 @@
 /// (`#expect(await eventually { … })` or `try #require(await eventually { … })`). Throws only
 /// what `condition` throws; a cancelled test stops polling and gets the last check's answer.
 public func eventually(
-    timeout: Duration = .seconds(10), pollingEvery interval: Duration = .milliseconds(10),
+    timeout: Duration = .seconds(30), pollingEvery interval: Duration = .milliseconds(10),
     isolation: isolated (any Actor)? = #isolation, _ condition: () async throws -> Bool
 ) async rethrows -> Bool {
     let clock = ContinuousClock()

@@ -33,7 +33,7 @@ import Testing
             // The other resource's keys are not held.
             await ledger.awaitScan(.contacts, atMost: .seconds(60))
             ledger.planned(.companies)
-            #expect(await eventually(timeout: .seconds(2)) { returned.isSet })
+            #expect(await eventually(timeout: .seconds(30)) { returned.isSet })
         }
     }
 
@@ -46,7 +46,7 @@ import Testing
             try? await Task.sleep(for: .milliseconds(300))
             #expect(!returned.isSet, "waits while the holder scans")
             ledger.apply(ScanMessage(.finished, .companies, worker: "b", at: .now, offset: 150))
-            #expect(await eventually(timeout: .seconds(2)) { returned.isSet })
+            #expect(await eventually(timeout: .seconds(30)) { returned.isSet })
         }
     }
 
