@@ -30,12 +30,13 @@ public struct StrictJSON {
         while let c = current, c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { index += 1 }
     }
 
-    private mutating func consume(_ literal: String) -> Bool {
-        let expected = Array(literal.utf8)
-        guard index + expected.count <= bytes.count, Array(bytes[index..<index + expected.count]) == expected else {
-            return false
-        }
-        index += expected.count
+    private mutating func consume(_ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard index + count <= bytes.count else { return false }
+        let start = index
+        let matches = literal.withUTF8Buffer { expected in expected.indices.allSatisfy { bytes[start + $0] == expected[$0] } }
+        guard matches else { return false }
+        index += count
         return true
     }
 
@@ -98,6 +99,7 @@ public struct StrictJSON {
 
     private mutating func string() -> String? {
         index += 1
+        if let plain = plainString() { return plain }
         var scalars = String.UnicodeScalarView()
         var raw: [UInt8] = []
         func flush() -> Bool {
@@ -133,6 +135,25 @@ public struct StrictJSON {
             default:
                 raw.append(c)
             }
+        }
+        return nil
+    }
+
+    /// A string without escapes (nearly every one), its opening quote already read, taken from the
+    /// bytes in one piece; nil, with nothing consumed, at an escape or a control character (the
+    /// escaping path then reads it, or refuses it). The bytes need no validating again: `parse`
+    /// validated them all, and a run between two quotes cannot cut a UTF-8 sequence.
+    private mutating func plainString() -> String? {
+        var end = index
+        while end < bytes.count {
+            let c = bytes[end]
+            if c == UInt8(ascii: "\"") {
+                let text = bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[index..<end]), as: UTF8.self) }
+                index = end + 1
+                return text
+            }
+            if c == UInt8(ascii: "\\") || c < 0x20 { return nil }
+            end += 1
         }
         return nil
     }
@@ -185,10 +206,26 @@ public struct StrictJSON {
             if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { index += 1 }
             guard digits() > 0 else { return nil }
         }
+        if integral, let integer = integer(from: start) { return .int(integer) }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
-        if integral, let integer = Int64(text) { return .int(integer) }
         // Past Double's range (1e400) is refused: infinity has no JSON spelling, so it would be written back as null.
         guard let number = Double(text), number.isFinite else { return nil }
         return .double(number)
+    }
+
+    /// The integer literal from `start` to the current index (an optional `-`, then digits), as
+    /// `Int64(text)` reads it: nil past `Int64`'s range.
+    private func integer(from start: Int) -> Int64? {
+        let negative = bytes[start] == UInt8(ascii: "-")
+        var value: Int64 = 0
+        for position in (negative ? start + 1 : start)..<index {
+            let digit = Int64(bytes[position] - 0x30)
+            let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
+            // Accumulated on the literal's side of zero, so Int64.min has no positive it must pass through.
+            let (next, carry) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            if overflow || carry { return nil }
+            value = next
+        }
+        return value
     }
 }
