@@ -126,7 +126,7 @@ public struct EventDecoder: Sendable {
         guard case .string(let string) = value else {
             throw EventRejection(.wrongType, field: name, message: "\(name) must be a string")
         }
-        guard !string.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !string.trimmingWhitespaceAndNewlines().isEmpty else {
             throw EventRejection(.emptyField, field: name, message: "\(name) must not be empty")
         }
         return string
@@ -137,18 +137,18 @@ public struct EventDecoder: Sendable {
 private struct DataValidator {
     let resource: SyncResource
 
+    /// The text fields of companies and of contacts, built once (not per member checked).
+    private static let companyTextFields: Set<String> = ["website_url", "custom_url", "description", "linkedin_url"]
+    private static let contactTextFields: Set<String> = ["last_name", "job_title", "custom_url", "linkedin_url"]
+    private static let companyIntegerFields: Set<String> = ["assign_to_user_id"]
+    private static let contactIntegerFields: Set<String> = ["assign_to_user_id", "company_id"]
+
     private var textFields: Set<String> {
-        switch resource {
-        case .companies: ["website_url", "custom_url", "description", "linkedin_url"]
-        case .contacts: ["last_name", "job_title", "custom_url", "linkedin_url"]
-        }
+        resource == .companies ? Self.companyTextFields : Self.contactTextFields
     }
 
     private var integerFields: Set<String> {
-        switch resource {
-        case .companies: ["assign_to_user_id"]
-        case .contacts: ["assign_to_user_id", "company_id"]
-        }
+        resource == .companies ? Self.companyIntegerFields : Self.contactIntegerFields
     }
 
     /// The field Hipcall requires on create and refuses to clear.
@@ -166,7 +166,7 @@ private struct DataValidator {
                 guard case .string(let string) = value else {
                     throw EventRejection(.wrongType, field: field, message: "\(field) must be a string")
                 }
-                if string.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                if string.trimmingWhitespaceAndNewlines().isEmpty {
                     throw EventRejection(.emptyField, field: field, message: "\(field) must not be empty or cleared")
                 }
             } else if textFields.contains(name) {
@@ -211,7 +211,7 @@ private struct DataValidator {
             guard let text = object[member]?.stringValue else {
                 throw EventRejection(.wrongType, field: "\(itemField).\(member)", message: "\(itemField).\(member) must be a string")
             }
-            if text.trimmingCharacters(in: .whitespaces).isEmpty {
+            if text.trimmingWhitespace().isEmpty {
                 throw EventRejection(.emptyField, field: "\(itemField).\(member)", message: "\(itemField).\(member) must not be empty")
             }
             if let country = object["country"], country != .null, country.stringValue == nil {

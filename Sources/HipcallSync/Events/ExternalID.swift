@@ -17,11 +17,12 @@ public enum ExternalID {
         default:
             throw EventRejection(.wrongType, field: field, message: "\(field) must be a string or an integer")
         }
-        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = raw.trimmingWhitespaceAndNewlines()
         if trimmed.isEmpty {
             throw EventRejection(.emptyExternalID, field: field, message: "\(field) is empty after trimming whitespace")
         }
-        if trimmed.count > maxLength {
+        // Characters are never more than UTF-8 bytes: most ids are counted without grapheme breaking.
+        if trimmed.utf8.count > maxLength, trimmed.count > maxLength {
             throw EventRejection(
                 .externalIDTooLong, field: field,
                 message: "\(field) has \(trimmed.count) characters, more than \(maxLength)")

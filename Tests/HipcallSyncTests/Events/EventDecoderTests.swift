@@ -66,6 +66,12 @@ private func body(
         #expect(rejection(body(extra: #","previous_external_id":"""#))?.reason == .emptyExternalID)
     }
 
+    @Test func externalIDIsTrimmedOfUnicodeWhitespace() throws {
+        #expect(try decode(body(externalID: #"" ERP-7\t""#)).externalID == "ERP-7")
+        #expect(try decode(body(externalID: #""\u00a0ERP-7\u3000\n""#)).externalID == "ERP-7")
+        #expect(try decode(body(externalID: #""ERP-\u00e9""#)).externalID == "ERP-é")
+    }
+
     @Test func externalIDLengthCountsCharacters() throws {
         let flags = String(repeating: "🇬🇧", count: 255)  // 255 characters, 510 scalars
         #expect(try decode(body(externalID: "\"\(flags)\"")).externalID.count == 255)
@@ -278,6 +284,21 @@ private func body(
         #expect(StrictJSON.parse(Array("9876".utf8)) == .int(9876))
         #expect(StrictJSON.parse(Array("9876.0".utf8)) == .double(9876))
         #expect(StrictJSON.parse(Array("9223372036854775808".utf8)) == .double(9_223_372_036_854_775_808))
+    }
+
+    @Test func readsIntegersToInt64sEnds() {
+        #expect(StrictJSON.parse(Array("9223372036854775807".utf8)) == .int(.max))
+        #expect(StrictJSON.parse(Array("-9223372036854775808".utf8)) == .int(.min))
+        #expect(StrictJSON.parse(Array("-9223372036854775809".utf8)) == .double(-9_223_372_036_854_775_809))
+        #expect(StrictJSON.parse(Array("[0,-0,-12,7]".utf8)) == .array([.int(0), .int(0), .int(-12), .int(7)]))
+    }
+
+    @Test func readsStringsWithAndWithoutEscapes() {
+        #expect(StrictJSON.parse(Array(#"{"a":"plain é 😀","b":"","c":"x\ty"}"#.utf8))
+            == .object(["a": .string("plain é 😀"), "b": .string(""), "c": .string("x\ty")]))
+        #expect(StrictJSON.parse(Array(#"["tab\there", "line\n"]"#.utf8)) == .array([.string("tab\there"), .string("line\n")]))
+        #expect(StrictJSON.parse([0x22, 0x61, 0xFF, 0x22]) == nil)
+        #expect(StrictJSON.parse(Array(#""unterminated"#.utf8)) == nil)
     }
 
     @Test func decodesEscapesAndSurrogatePairs() {

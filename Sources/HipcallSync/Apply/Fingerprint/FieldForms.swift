@@ -45,8 +45,8 @@ public enum FieldForms {
         /// The identity items are compared by.
         func identity(_ spelling: String) -> String {
             switch self {
-            case .phones: spelling.trimmingCharacters(in: .whitespaces)
-            case .emails: spelling.trimmingCharacters(in: .whitespaces).lowercased()
+            case .phones: spelling.trimmingWhitespace()
+            case .emails: spelling.trimmingWhitespace().lowercased()
             }
         }
 
