@@ -79,19 +79,20 @@ public final class ReconcileState {
 
     /// Records a page read at the resource's current offset (and that the list ended, when it did).
     func add(_ page: [HipcallRecord], count: Int?, of resource: SyncResource, ended: Bool) throws(ReconcileStateError) {
-        var lines: [JSONValue] = [
-            .object([
-                "resource": .string(resource.rawValue), "offset": .int(Int64(offset(resource))),
-                "count": count.map { .int(Int64($0)) } ?? .null,
-                "rows": .array(page.map { record in
-                    var object = record.fields
-                    object["id"] = .int(record.id)
-                    return .object(object)
-                }),
-            ])
-        ]
-        if ended { lines.append(.object(["resource": .string(resource.rawValue), "finished": .bool(true)])) }
         if let handle {
+            // Built only for a file: a scan kept in memory does not copy every row into a line it drops.
+            var lines: [JSONValue] = [
+                .object([
+                    "resource": .string(resource.rawValue), "offset": .int(Int64(offset(resource))),
+                    "count": count.map { .int(Int64($0)) } ?? .null,
+                    "rows": .array(page.map { record in
+                        var object = record.fields
+                        object["id"] = .int(record.id)
+                        return .object(object)
+                    }),
+                ])
+            ]
+            if ended { lines.append(.object(["resource": .string(resource.rawValue), "finished": .bool(true)])) }
             do {
                 try handle.write(contentsOf: Data(lines.map { $0.jsonText + "\n" }.joined().utf8))
                 try handle.synchronize()
