@@ -54,13 +54,15 @@ public struct StrictJSON {
         }
     }
 
+    /// An object: its members are gathered in order first, so the dictionary is made once at its size
+    /// instead of growing (and hashing every key again) as they come; the last of a duplicate key wins.
     private mutating func object(depth: Int) -> JSONValue? {
         index += 1
-        var members: [String: JSONValue] = [:]
+        var members: [(String, JSONValue)] = []
         skipWhitespace()
         if current == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return .object([:])
         }
         while true {
             skipWhitespace()
@@ -69,11 +71,11 @@ public struct StrictJSON {
             guard current == UInt8(ascii: ":") else { return nil }
             index += 1
             guard let member = value(depth: depth) else { return nil }
-            members[key] = member
+            members.append((key, member))
             skipWhitespace()
             guard let c = current else { return nil }
             index += 1
-            if c == UInt8(ascii: "}") { return .object(members) }
+            if c == UInt8(ascii: "}") { return .object(Dictionary(members, uniquingKeysWith: { $1 })) }
             guard c == UInt8(ascii: ",") else { return nil }
         }
     }
