@@ -58,7 +58,7 @@ public struct CRMExport: Sendable {
             throw CRMExportError.Line(line: number, field: "type", message: "type must be \"company.changed\" or \"contact.changed\"")
         }
         var filled: [String: JSONValue] = [:]
-        if object["event_id"] == nil || object["event_id"] == .null { filled["event_id"] = .string(UUID().uuidString) }
+        if object["event_id"] == nil || object["event_id"] == .null { filled["event_id"] = .string(FreshEventID.next()) }
         if object["occurred_at"] == nil || object["occurred_at"] == .null { filled["occurred_at"] = .string(exportTime) }
         object.merge(filled) { $1 }
         do throws(EventRejection) {

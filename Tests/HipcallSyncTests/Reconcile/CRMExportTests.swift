@@ -31,6 +31,18 @@ import Testing
         #expect(again.key == contact.event.key)
     }
 
+    @Test func linesWithoutEventIDsGetDistinctVersion4UUIDs() throws {
+        let export = try Self.parse((1...200).map { #"{"type":"company.changed","external_id":"ERP-\#($0)","data":{"name":"Acme"}}"# })
+        let ids = export.records.map(\.event.eventID)
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            let uuid = try #require(UUID(uuidString: id))
+            #expect(uuid.uuidString == id, "spelled as UUID().uuidString is")
+            #expect(uuid.uuid.6 >> 4 == 4, "version 4")
+            #expect(uuid.uuid.8 >> 6 == 0b10, "the RFC 9562 variant")
+        }
+    }
+
     @Test func everyBadLineIsReportedByNumberAndField() {
         #expect {
             try Self.parse([
