@@ -21,7 +21,9 @@ public struct ReconcileReport: Sendable {
     ) {
         findings = outcome.findings
         unverifiedFields = outcome.unverifiedFields
-        crmRecords = Dictionary(grouping: export.records, by: \.event.resource).mapValues(\.count)
+        var crmRecords: [SyncResource: Int] = [:]
+        for record in export.records { crmRecords[record.event.resource, default: 0] += 1 }
+        self.crmRecords = crmRecords
         hipcallRecords = Dictionary(uniqueKeysWithValues: SyncResource.allCases.map { ($0, state.offset($0)) })
         self.calls = calls
         scannedAt = state.scannedAt
