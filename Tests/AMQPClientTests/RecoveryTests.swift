@@ -47,7 +47,8 @@ struct RecoveryTests {
                     if acked[id] != nil { redeliveredAfterAck += delivery.redelivered ? 1 : 100 }
                     if acked.count == total / 2 && !droppedConnections {
                         droppedConnections = true
-                        #expect(try TestBroker.closeConnections(named: configuration.connectionName!) == 1)
+                        let name = configuration.connectionName!
+                        #expect(try await offThePool { try TestBroker.closeConnections(named: name) } == 1)
                     }
                     do {
                         try delivery.ack()

@@ -128,13 +128,15 @@ struct TLSTests {
         let first = try await AMQPConnection.connect(presenting)
         let second = try await AMQPConnection.connect(anonymous)
 
-        func subject(of name: String) throws -> String? {
-            let listing = try TestBroker.rabbitmqctl("list_connections", "client_properties", "peer_cert_subject").output
+        func subject(of name: String) async throws -> String? {
+            let listing = try await offThePool {
+                try TestBroker.rabbitmqctl("list_connections", "client_properties", "peer_cert_subject").output
+            }
             return listing.split(separator: "\n").first { $0.contains(name) }?.split(separator: "\t").last.map(String.init)
         }
-        #expect(try await eventually { try subject(of: withCertificate) != nil })
-        #expect(try subject(of: withCertificate)?.contains("CN=\(broker.clientSubject)") == true)
-        #expect(try subject(of: without)?.contains(broker.clientSubject) == false)
+        #expect(try await eventually { try await subject(of: withCertificate) != nil })
+        #expect(try await subject(of: withCertificate)?.contains("CN=\(broker.clientSubject)") == true)
+        #expect(try await subject(of: without)?.contains(broker.clientSubject) == false)
         await first.close()
         await second.close()
     }

@@ -37,6 +37,7 @@ public enum TestBroker {
     }
 
     /// Runs `rabbitmqctl -q` with `arguments` against the test broker; returns its exit status and output.
+    /// Blocks for a second or more (an Erlang VM starts): async tests call it through ``offThePool(_:)``.
     public static func rabbitmqctl(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: rabbitmqctlPath)

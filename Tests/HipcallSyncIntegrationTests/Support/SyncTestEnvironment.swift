@@ -207,13 +207,17 @@ struct WorkerProcess: Sendable {
         process.waitUntilExit()
     }
 
-    /// SIGTERM, then waits for the process to exit; returns its exit status.
+    /// SIGTERM, then waits for the process to exit (its graceful shutdown, off the cooperative pool);
+    /// returns its exit status.
     @discardableResult
-    func terminate() -> Int32 {
-        guard process.isRunning else { return process.terminationStatus }
-        process.terminate()
-        process.waitUntilExit()
-        return process.terminationStatus
+    func terminate() async -> Int32 {
+        let process = process
+        return await offThePool {
+            guard process.isRunning else { return process.terminationStatus }
+            process.terminate()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
     }
 }
 

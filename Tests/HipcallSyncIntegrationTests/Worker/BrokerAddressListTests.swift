@@ -46,7 +46,7 @@ struct BrokerAddressListTests {
             try await world.publish(
                 "company.changed", SyncTestEnvironment.event(externalID: "LIST-1", data: #"{"name":"Listed"}"#))
             #expect(try await world.waitUntil { world.records.companies.first?[string: "name"] == "Listed" })
-            #expect(worker.terminate() == 0)
+            #expect(await worker.terminate() == 0)
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("\(world.topology.prefix).worker0.log")
             let text = try String(contentsOf: log, encoding: .utf8)
             #expect(text.contains("consuming"))

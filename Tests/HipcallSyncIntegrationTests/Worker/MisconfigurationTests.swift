@@ -82,7 +82,7 @@ import Testing
                 fixed.set()
                 #expect(try await world.waitUntil(timeout: .seconds(60)) { world.records.companies.count == 4 })
                 #expect(try await world.depth(world.topology.deadLetterQueue) == 0)
-                #expect(worker.terminate() == 0, "SIGTERM ends the partitioned session")
+                #expect(await worker.terminate() == 0, "SIGTERM ends the partitioned session")
             }
         }
     }
@@ -157,7 +157,7 @@ import Testing
                 let worker = try world.startWorker(["--hipcall-base-url", proxy.baseURL, "--shutdown-grace", "1s"])
                 try await world.publish("company.changed", SyncTestEnvironment.event(externalID: "C-1", data: #"{"name":"Cancelled"}"#))
                 #expect(try await world.waitUntil { posted.isSet })
-                let status = worker.terminate()
+                let status = await worker.terminate()
                 #expect(status == 0)
                 for index in world.topology.retryDelays.indices {
                     #expect(try await world.depth(world.topology.retryQueue(index)) == 0, "retry queue \(index)")

@@ -17,7 +17,7 @@ struct TLSWorkerTests {
             try await world.publish(
                 "company.changed", SyncTestEnvironment.event(externalID: "TLS-1", data: #"{"name":"Encrypted"}"#))
             #expect(try await world.waitUntil { world.records.companies.first?[string: "name"] == "Encrypted" })
-            #expect(worker.terminate() == 0)
+            #expect(await worker.terminate() == 0)
         }
     }
 }

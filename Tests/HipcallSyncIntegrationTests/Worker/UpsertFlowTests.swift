@@ -15,7 +15,7 @@ struct UpsertFlowTests {
                 "company.changed",
                 SyncTestEnvironment.event(id: "v2", at: "2026-11-25T10:05:00Z", externalID: "LATE-1", data: #"{"name":"Newer"}"#))
             #expect(try await world.waitUntil { world.records.companies.first?[string: "name"] == "Newer" })
-            #expect(first.terminate() == 0)
+            #expect(await first.terminate() == 0)
             // A fresh process: only the journal can tell it that a newer change was applied.
             let second = try world.startWorker()
             try await world.publish(
@@ -76,7 +76,7 @@ struct UpsertFlowTests {
         // looks the record up, finds nothing to change, and sends no PATCH. The first worker is
         // stopped so that it cannot take the event. (Once an id is known, later events PATCH it
         // directly, by design: one call, no lookup.)
-        #expect(first.terminate() == 0)
+        #expect(await first.terminate() == 0)
         _ = try await world.connection.openChannel().deleteQueue(world.topology.journalStream)
         let patchesBefore = world.simulator.simulator.stats.count(method: "PATCH")
         let lookupsBefore = world.simulator.simulator.stats.count(method: "GET")

@@ -166,7 +166,7 @@ struct PartitionTests {
             // A small window, so that most events are still in the queues when SIGTERM comes.
             let worker = try world.startWorker(["--concurrency", "4", "--prefetch", "8"])
             #expect(try await world.waitUntil { world.records.companies.count >= 4 })
-            #expect(worker.terminate() == 0)
+            #expect(await worker.terminate() == 0)
             let remaining = try await world.takePartitionEvents().count
             #expect(remaining > 0, "the worker finished before SIGTERM; the test proves nothing")
             #expect(remaining + world.records.companies.count == 60)
