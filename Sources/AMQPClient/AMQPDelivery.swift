@@ -54,7 +54,7 @@ public struct AMQPGetMessage: Sendable {
 public struct AMQPQueueInfo: Sendable, Equatable {
     let name: String
     public let messageCount: UInt32
-    let consumerCount: UInt32
+    public let consumerCount: UInt32
 }
 
 /// How the broker answered a publish.

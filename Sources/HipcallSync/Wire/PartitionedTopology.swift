@@ -68,30 +68,20 @@ extension SyncTopology {
     /// The arguments of a partition queue: quorum, single active consumer, the crash-loop delivery
     /// limit dead-lettering to the dead-letter exchange, as the shared work queue has.
     var partitionQueueArguments: AMQPTable {
-        [
-            "x-queue-type": "quorum", "x-single-active-consumer": .bool(true), "x-delivery-limit": .int(Int64(deliveryLimit)),
+        replicatedQueueArguments([
+            "x-single-active-consumer": .bool(true), "x-delivery-limit": .int(Int64(deliveryLimit)),
             "x-dead-letter-exchange": .string(deadLetterExchange),
-        ]
+        ])
     }
 
     /// Every queue of the partitioned mode with its arguments: the partition queues, the dead-letter
     /// queue, the journal, and each partition's retry queues.
     var partitionedQueues: [(name: String, arguments: AMQPTable)] {
         var queues: [(String, AMQPTable)] = (0..<partitions).map { (partitionQueue($0), partitionQueueArguments) }
-        queues.append((deadLetterQueue, ["x-queue-type": "classic"]))
-        queues.append((parkedQueue, ["x-queue-type": "classic"]))
-        queues.append((waitingQueue, ["x-queue-type": "classic"]))
-        queues.append((journalStream, journalStreamArguments))
+        queues += holdingQueues
         for partition in 0..<partitions {
-            for step in retryDelays.indices {
-                queues.append(
-                    (
-                        partitionRetryQueue(partition, step: step),
-                        [
-                            "x-queue-type": "classic", "x-message-ttl": .int(retryDelays[step].milliseconds),
-                            "x-dead-letter-exchange": "", "x-dead-letter-routing-key": .string(partitionQueue(partition)),
-                        ]
-                    ))
+            queues += retryDelays.indices.map {
+                (partitionRetryQueue(partition, step: $0), retryQueueArguments(step: $0, returningTo: partitionQueue(partition)))
             }
         }
         return queues

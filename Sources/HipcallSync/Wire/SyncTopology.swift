@@ -1,9 +1,10 @@
 import AMQPClient
 
 /// The broker objects the sync needs, all named under one prefix: the CRM's events exchange,
-/// the quorum work queue bound to both routing keys, one TTL queue per retry step that
-/// dead-letters back to the work queue, the dead-letter exchange and queue, the journal stream
-/// of applied changes, and the exchange where `*.synced` notices go.
+/// the work queue bound to both routing keys, one TTL queue per retry step that dead-letters back
+/// to the work queue (at least once), the dead-letter exchange and queue, the parked and waiting
+/// queues, the journal stream of applied changes, and the exchange where `*.synced` notices go.
+/// Every durable queue is replicated: quorum queues (see ``replicatedQueueArguments``) and a stream.
 public struct SyncTopology: Sendable, Equatable {
     public var eventsExchange: String
     public var prefix: String
@@ -14,10 +15,14 @@ public struct SyncTopology: Sendable, Equatable {
     var deliveryLimit: Int
     /// How many partition queues replace the shared work queue; 0 (the default) is the shared mode.
     public var partitions: Int
+    /// How many nodes each quorum queue starts on (`x-quorum-initial-group-size`); `nil` (the
+    /// default) leaves it to the broker: RabbitMQ's `quorum_cluster_size`, 3, capped at the nodes
+    /// of the cluster. RabbitMQ compares it on every declare, so it must stay what the queues were made with.
+    public var initialGroupSize: Int?
 
     public init(
         eventsExchange: String = defaultEventsExchange, prefix: String = defaultPrefix, syncedExchange: String = defaultSyncedExchange,
-        retryDelays: [Duration] = RetryPolicy().delays, deliveryLimit: Int = 20, partitions: Int = 0
+        retryDelays: [Duration] = RetryPolicy().delays, deliveryLimit: Int = 20, partitions: Int = 0, initialGroupSize: Int? = nil
     ) {
         self.eventsExchange = eventsExchange
         self.prefix = prefix
@@ -25,6 +30,7 @@ public struct SyncTopology: Sendable, Equatable {
         self.retryDelays = retryDelays
         self.deliveryLimit = deliveryLimit
         self.partitions = partitions
+        self.initialGroupSize = initialGroupSize
     }
 
     /// The CRM's events exchange unless configured otherwise.
@@ -74,26 +80,13 @@ public struct SyncTopology: Sendable, Equatable {
         var queues: [(String, AMQPTable)] = [
             (
                 workQueue,
-                [
-                    "x-queue-type": "quorum", "x-delivery-limit": .int(Int64(deliveryLimit)),
-                    "x-dead-letter-exchange": .string(deadLetterExchange),
-                ]
+                replicatedQueueArguments([
+                    "x-delivery-limit": .int(Int64(deliveryLimit)), "x-dead-letter-exchange": .string(deadLetterExchange),
+                ])
             ),
-            (deadLetterQueue, ["x-queue-type": "classic"]),
-            (parkedQueue, ["x-queue-type": "classic"]),
-            (waitingQueue, ["x-queue-type": "classic"]),
-            (journalStream, journalStreamArguments),
         ]
-        for index in retryDelays.indices {
-            queues.append(
-                (
-                    retryQueue(index),
-                    [
-                        "x-queue-type": "classic", "x-message-ttl": .int(retryDelays[index].milliseconds),
-                        "x-dead-letter-exchange": "", "x-dead-letter-routing-key": .string(workQueue),
-                    ]
-                ))
-        }
+        queues += holdingQueues
+        queues += retryDelays.indices.map { (retryQueue($0), retryQueueArguments(step: $0, returningTo: workQueue)) }
         return queues
     }
 
@@ -104,13 +97,18 @@ public struct SyncTopology: Sendable, Equatable {
             + (isPartitioned ? partitionExchanges : [])
     }
 
-    /// Declares everything; safe to run again and from many workers at once.
+    /// Declares everything; safe to run again and from many workers at once. Throws
+    /// ``TopologyMismatch`` when a queue exists with other settings.
     public func declare(on channel: AMQPChannel) async throws {
         for exchange in exchanges {
             try await channel.declareExchange(exchange.name, type: exchange.type, durable: true, arguments: exchange.arguments)
         }
         for queue in queues {
-            try await channel.declareQueue(queue.name, durable: true, arguments: queue.arguments)
+            do {
+                try await channel.declareQueue(queue.name, durable: true, arguments: queue.arguments)
+            } catch let error as AMQPError where error.replyCode == 406 {
+                throw TopologyMismatch(queue: queue.name, brokerReply: error.message)
+            }
         }
         if isPartitioned {
             try await declarePartitionRouting(on: channel)
@@ -126,7 +124,7 @@ public struct SyncTopology: Sendable, Equatable {
 extension SyncTopology {
     /// The journal: a stream every worker appends applied changes to and reads from the start
     /// (see ``JournalEntry``). It keeps a day; small 8 MB segments let old ones go on time.
-    var journalStream: String { "\(prefix).applied" }
+    public var journalStream: String { "\(prefix).applied" }
 
     /// The journal stream's arguments.
     var journalStreamArguments: AMQPTable {

@@ -99,7 +99,12 @@ public final class SyncWorker: Service, Sendable {
                 } catch {
                     let delay = backoff.delay(attempt: failures)
                     failures += 1
-                    logger.warning("lost the broker; reconnecting", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                    if let mismatch = error as? TopologyMismatch {
+                        // It consumes nothing until the queue is migrated, then comes up by itself.
+                        logger.error("cannot declare the topology", metadata: ["error": "\(mismatch)", "retry_in": "\(delay)"])
+                    } else {
+                        logger.warning("lost the broker; reconnecting", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                    }
                     try? await Task.sleep(for: delay)
                 }
             }

@@ -37,6 +37,11 @@ struct TopologyOptions: ParsableArguments {
     @Option(help: "Partition queues, keyed by x-hipcall-key, one active worker each; 0 is the shared work queue [$PARTITIONS, default 0].")
     var partitions: Int?
 
+    @Option(help: ArgumentHelp(
+        "Nodes each quorum queue starts on (x-quorum-initial-group-size), fixed when a queue is made [$INITIAL_GROUP_SIZE, default: the broker's, 3 capped at the cluster's nodes].",
+        valueName: "nodes"))
+    var initialGroupSize: Int?
+
     /// The topology from the flags and variables, every name and step checked.
     func resolved() throws -> SyncTopology {
         var topology = SyncTopology(
@@ -51,6 +56,9 @@ struct TopologyOptions: ParsableArguments {
                     each: .milliseconds(1) ... .seconds(86_400), count: 1...20)
             })
         topology.partitions = try EnvironmentDefaults.int(partitions, Self.partitionsSetting, default: 0, in: 0...1000)
+        if initialGroupSize != nil || EnvironmentDefaults.variableText(Self.initialGroupSizeSetting) != nil {
+            topology.initialGroupSize = try EnvironmentDefaults.int(initialGroupSize, Self.initialGroupSizeSetting, default: 3, in: 1...99)
+        }
         return topology
     }
 
@@ -59,4 +67,5 @@ struct TopologyOptions: ParsableArguments {
     static let syncedExchangeSetting = SettingName(flag: "--synced-exchange", variable: "SYNCED_EXCHANGE")
     static let retryStepsSetting = SettingName(flag: "--retry-steps", variable: "RETRY_STEPS")
     static let partitionsSetting = SettingName(flag: "--partitions", variable: "PARTITIONS")
+    static let initialGroupSizeSetting = SettingName(flag: "--initial-group-size", variable: "INITIAL_GROUP_SIZE")
 }

@@ -57,7 +57,7 @@ extension SyncTestEnvironment {
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         var environment = ProcessInfo.processInfo.environment
-        for name in ["AMQP_URL", "EVENTS_EXCHANGE", "QUEUE_PREFIX", "SYNCED_EXCHANGE", "RETRY_STEPS"] { environment[name] = nil }
+        for name in ["AMQP_URL", "EVENTS_EXCHANGE", "QUEUE_PREFIX", "SYNCED_EXCHANGE", "RETRY_STEPS", "PARTITIONS", "INITIAL_GROUP_SIZE"] { environment[name] = nil }
         // The node ops/lib/broker.sh starts, for `--rabbitmqctl` (ops/test exports it).
         environment["RABBITMQ_NODENAME"] = environment["RABBITMQ_NODENAME"] ?? "hipcall-sync@localhost"
         for (name, value) in extra { environment[name] = value }
