@@ -153,4 +153,23 @@ struct TopologyTests {
         #expect(result.status == 2)
         #expect(result.stderr.contains("cannot reach the broker"))
     }
+
+    @Test("--initial-group-size is part of every quorum queue's declaration: verify passes with the size the queues were made with, not without it")
+    func initialGroupSize() async throws {
+        try await withSyncEnvironment { world in
+            // The world declared its queues without a size; made anew with size 1 (a single node caps any size at 1).
+            for queue in world.topology.queues { _ = try await world.connection.openChannel().deleteQueue(queue.name) }
+            let declared = try await world.command(["topology", "declare", "--initial-group-size", "1"])
+            #expect(declared.status == 0, "\(declared.stderr)")
+            #expect(declared.stdout.contains("x-quorum-initial-group-size=1"))
+            #expect(try await world.command(["topology", "verify", "--initial-group-size", "1"]).status == 0)
+            let without = try await world.command(["topology", "verify"])
+            #expect(without.status == 1)
+            #expect(without.stdout.contains("x-quorum-initial-group-size"), "\(without.stdout)")
+            let variable = try await world.command(["topology", "verify"], environment: ["INITIAL_GROUP_SIZE": "1"])
+            #expect(variable.status == 0, "\(variable.stdout)")
+            let zero = try await world.command(["topology", "verify", "--initial-group-size", "0"])
+            #expect(zero.status != 0 && zero.stderr.contains("--initial-group-size"), "\(zero.stderr)")
+        }
+    }
 }
