@@ -81,7 +81,7 @@ struct TopologyMigrateCommand: AsyncParsableCommand {
         let pending = plans.filter { $0.step != .done }.count
         let summary =
             dryRun
-            ? (pending == 0 ? "nothing to migrate" : "\(pending) queue\(pending == 1 ? "" : "s") to migrate")
+            ? (pending == 0 ? "nothing to migrate" : "\(pending) queue\(pending == 1 ? "" : "s") to declare or migrate")
             : "\(pending) queue\(pending == 1 ? "" : "s") migrated; the topology is as declared"
         return table.render(maxCellWidth: 200) + "\n" + summary
     }

@@ -96,7 +96,7 @@ struct TopologyMigrationTests {
 
             let dryRun = try await world.command(["topology", "migrate", "--dry-run"])
             #expect(dryRun.status == 1, "\(dryRun.stdout)\(dryRun.stderr)")
-            #expect(dryRun.stdout.contains("\(legacy.count) queues to migrate"), "\(dryRun.stdout)")
+            #expect(dryRun.stdout.contains("\(legacy.count) queues to declare or migrate"), "\(dryRun.stdout)")
             for queue in legacy { try #expect(await world.depth(queue.name) == 3) }
             #expect(try await world.command(["topology", "verify"]).status == 1)
 
@@ -145,6 +145,22 @@ struct TopologyMigrationTests {
             #expect(try await drain(retry, world: world).numbers == [0, 1, 2, 3])
             #expect(try await !exists(deadHolder, world: world))
             #expect(try await !exists(retryHolder, world: world))
+        }
+    }
+
+    @Test("a quorum queue made with other settings (another group size) is rebuilt too, though quorum queues refuse if-empty deletes")
+    func rebuildsQuorumQueueOfOtherSettings() async throws {
+        try await withLegacyWorld { world in
+            let parked = world.topology.parkedQueue
+            _ = try await world.connection.openChannel().deleteQueue(parked)
+            _ = try await world.connection.openChannel().declareQueue(
+                parked, arguments: ["x-queue-type": "quorum", "x-quorum-initial-group-size": 1])
+            try await fill(parked, count: 2, world: world)
+
+            let result = try await world.command(["topology", "migrate"])
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(try await world.command(["topology", "verify"]).status == 0)
+            #expect(try await drain(parked, world: world).numbers == [0, 1])
         }
     }
 
