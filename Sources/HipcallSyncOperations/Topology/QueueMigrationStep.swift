@@ -9,6 +9,7 @@ public struct QueueObservation: Sendable, Equatable {
         case mismatched(String)
     }
 
+    /// How it compares with the declaration.
     public var found: Found
     /// Messages ready in the queue (0 when it is missing).
     public var messages: UInt32

@@ -20,8 +20,11 @@ public struct TopologyMigration: Sendable {
 
     /// One queue's state and the step it needs next.
     public struct Plan: Sendable, Equatable {
+        /// The queue's name.
         public let queue: String
+        /// What the broker held when the run began.
         public let observation: QueueObservation
+        /// The step that state called for.
         public let step: QueueMigrationStep
     }
 

@@ -8,8 +8,8 @@ import HipcallSync
 /// expected type, durability and arguments on another fresh channel succeeds only when they are
 /// equivalent (406 PRECONDITION_FAILED names the difference). That declare is idempotent when
 /// they match; only an object deleted between the two calls would be created by it. RabbitMQ
-/// compares the arguments it knows (queue type, TTL, dead-letter exchange and routing key,
-/// delivery limit, length limits), not arbitrary ones. Bindings cannot be read over AMQP:
+/// compares the arguments it knows (queue type, TTL, dead-letter exchange, routing key and
+/// strategy, overflow, delivery limit, initial group size, length limits), not arbitrary ones. Bindings cannot be read over AMQP:
 /// ``checkBindings(listed:)`` compares a list obtained elsewhere (`rabbitmqctl list_bindings`).
 public struct TopologyVerifier: Sendable {
     let topology: SyncTopology
