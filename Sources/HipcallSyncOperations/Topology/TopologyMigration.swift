@@ -82,7 +82,7 @@ public struct TopologyMigration: Sendable {
             case .refuse(let why):
                 throw TopologyMigrationError.refused(queue: queue, reason: why)
             case .moveToHolder:
-                try await onFreshChannel(connection) { try await $0.declareQueue(holder, arguments: holdingQueueArguments) }
+                _ = try await onFreshChannel(connection) { try await $0.declareQueue(holder, arguments: holdingQueueArguments) }
                 progress(.moved(from: queue, to: holder, count: try await move(from: queue, to: holder, on: connection)))
             case .deleteOld:
                 try await deleteOld(queue, on: connection)
@@ -136,7 +136,7 @@ public struct TopologyMigration: Sendable {
         }
         var found = QueueObservation.Found.matching
         do {
-            try await onFreshChannel(connection) { try await $0.declareQueue(queue, arguments: arguments) }
+            _ = try await onFreshChannel(connection) { try await $0.declareQueue(queue, arguments: arguments) }
         } catch let error as AMQPError where error.replyCode == 406 {
             found = .mismatched(error.message)
         }
