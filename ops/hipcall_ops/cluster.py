@@ -63,9 +63,10 @@ def busiest_node():
     return max(counts, key=counts.get) if counts else None
 
 
-def settled(workers):
-    """Events the workers settled (acked after an outcome), summed from their metrics."""
-    return sum(v for k, v in h.outcomes(workers).items() if k != "retried")
+def acked(workers):
+    """Deliveries the workers acked, summed from their metrics: every outcome, a retry (acked once
+    its copy in a retry queue was confirmed) included."""
+    return sum(h.outcomes(workers).values())
 
 
 def unacked(topology):
@@ -82,13 +83,13 @@ def unacked(topology):
 class AckClock:
     """Time from a fault to the first ack after it, as the workers see it: taken before the fault,
     the broker's unacknowledged deliveries (those may still be acked without a new delivery) and the
-    workers' settled count; after it, the first poll of the workers' metrics at which their settled
+    workers' acked count; after it, the first poll of the workers' metrics at which their acked
     count exceeds both together is the first ack of a delivery made after the fault."""
 
     def __init__(self, topology, workers):
         self.workers = workers
         held = unacked(topology)
-        self.threshold = settled(workers) + held + h.gauge_sum(workers, "hipcall_sync_in_flight")
+        self.threshold = acked(workers) + held + h.gauge_sum(workers, "hipcall_sync_in_flight")
 
     def start(self):
         """Marks the fault (call as it starts)."""
@@ -98,7 +99,7 @@ class AckClock:
         """Seconds from the fault to the first ack after it; None after `timeout`."""
         deadline = self.fault_at + timeout
         while time.time() < deadline:
-            if settled(self.workers) > self.threshold:
+            if acked(self.workers) > self.threshold:
                 return time.time() - self.fault_at
             time.sleep(poll)
         return None

@@ -53,12 +53,21 @@ cluster_beam_pid() {
   return 0
 }
 
+# cluster_advanced_config: the nodes' advanced.config. A quorum queue's at-least-once dead-lettering
+# (the retry queues' way back) re-sends a message whose target did not confirm it only after
+# dead_letter_worker_publisher_confirm_timeout, 3 minutes by default: a retry in flight when a node
+# fails would come back minutes late. 10 s, as ops/kubernetes/rabbitmq sets it.
+cluster_advanced_config() {
+  echo "[{rabbit, [{dead_letter_worker_publisher_confirm_timeout, 10000}]}]."
+}
+
 # cluster_launch NODE: starts the node's rabbitmq-server in the background (data in its own dir).
 cluster_launch() {
   local node="$1" dir="$CLUSTER_DIR/$1" port
   port="$(cluster_node_port "$node")"
   mkdir -p "$dir/mnesia" "$dir/log"
   echo "[rabbitmq_consistent_hash_exchange]." > "$dir/enabled_plugins"
+  cluster_advanced_config >"$dir/advanced.config"
   rm -f "$dir/beam.pid"
   # Debian's rabbitmq-server drops to the rabbitmq user when started as root.
   if [ "$(id -u)" -eq 0 ] && id rabbitmq >/dev/null 2>&1; then chown -R rabbitmq:rabbitmq "$dir"; fi
@@ -72,7 +81,7 @@ cluster_launch() {
     RABBITMQ_NODENAME="$(cluster_node_name "$node")" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$port" \
       RABBITMQ_DIST_PORT=$((port + 20000)) RABBITMQ_PID_FILE="$dir/beam.pid" \
       RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" \
-      RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \
+      RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" RABBITMQ_ADVANCED_CONFIG_FILE="$dir/advanced.config" \
       exec setsid nohup rabbitmq-server >>"$dir/log/server.out" 2>&1 </dev/null
   ) &
 }

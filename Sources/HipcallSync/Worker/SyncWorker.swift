@@ -33,6 +33,10 @@ public final class SyncWorker: Service, Sendable {
     private let publisher: ReliablePublisher
     /// Which of the worker's broker connections RabbitMQ blocks (resource alarm).
     let brokerFlow: BrokerFlow
+    /// The queue whose settings kept the last declare from passing, until a declare passes: the
+    /// worker consumes nothing meanwhile, so it is not ready (a rollout onto an unmigrated broker
+    /// then stops at the first new worker instead of replacing every consuming one).
+    private let topologyMismatch = Mutex<TopologyMismatch?>(nil)
 
     public init(configuration: WorkerConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -66,6 +70,7 @@ public final class SyncWorker: Service, Sendable {
     public func notReadyReason() async -> String? {
         if let pause = pauseGate.pause { return "paused: \(pause.reason.explanation)" }
         if let reason = brokerFlow.blockedReason { return "the broker blocks this worker's connection: \(reason)" }
+        if let mismatch = topologyMismatch.withLock({ $0 }) { return "cannot declare the topology: \(mismatch)" }
         return nil
     }
 
@@ -122,7 +127,14 @@ public final class SyncWorker: Service, Sendable {
             configuration.amqp, after: lastBroker, logger: logger, onFlowChange: brokerFlow.observer())
         lastBroker = connection.configuration
         let channel = try await connection.openChannel()
-        try await configuration.topology.declare(on: channel)
+        do {
+            try await configuration.topology.declare(on: channel)
+            topologyMismatch.withLock { $0 = nil }
+        } catch let mismatch as TopologyMismatch {
+            topologyMismatch.withLock { $0 = mismatch }
+            await connection.close()
+            throw mismatch
+        }
         do {
             try await followingJournal(on: connection) {
                 try await self.consume(on: connection, channel: channel)

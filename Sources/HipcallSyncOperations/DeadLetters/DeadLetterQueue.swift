@@ -179,6 +179,12 @@ final class ConfirmedPublisher {
         }
     }
 
+    /// Closes its channel, if it has one.
+    func close() async {
+        try? await channel?.close()
+        channel = nil
+    }
+
     private func currentChannel() async throws -> AMQPChannel {
         if let channel { return channel }
         let channel = try await connection.openChannel()

@@ -52,15 +52,25 @@ public struct TopologyMigration: Sendable {
         for plan in plans {
             if case .refuse(let why) = plan.step { throw TopologyMigrationError.refused(queue: plan.queue, reason: why) }
         }
-        if plans.contains(where: { $0.step != .done }), let busy = plans.first(where: { $0.observation.consumers > 0 }) {
+        // Rebuilding a queue under running workers would lose what they publish into it meanwhile;
+        // declaring a missing queue or moving held messages back into a rebuilt one is safe beside them.
+        let rebuilds = plans.contains { $0.step == .moveToHolder || $0.step == .deleteOld }
+        if rebuilds, let busy = plans.first(where: { $0.observation.consumers > 0 }) {
             let consumers = busy.observation.consumers
             throw TopologyMigrationError.refused(
                 queue: busy.queue, reason: "\(consumers) consumer\(consumers == 1 ? "" : "s"): stop the workers first")
         }
-        for plan in plans where plan.step != .done {
-            let arguments = topology.queues.first { $0.name == plan.queue }?.arguments ?? [:]
-            try await migrate(plan.queue, arguments: arguments, on: connection, progress: progress)
+        let publisher = ConfirmedPublisher(connection: connection)
+        do {
+            for plan in plans where plan.step != .done {
+                let arguments = topology.queues.first { $0.name == plan.queue }?.arguments ?? [:]
+                try await migrate(plan.queue, arguments: arguments, publisher: publisher, on: connection, progress: progress)
+            }
+        } catch {
+            await publisher.close()
+            throw error
         }
+        await publisher.close()
         let channel = try await connection.openChannel()
         try await topology.declare(on: channel)
         try? await channel.close()
@@ -70,7 +80,8 @@ public struct TopologyMigration: Sendable {
     /// Runs `queue`'s steps until it is done; a step that does not settle (a publisher keeps filling
     /// the old queue) ends the run with ``TopologyMigrationError/notSettling(queue:)``.
     private func migrate(
-        _ queue: String, arguments: AMQPTable, on connection: AMQPConnection, progress: (Progress) -> Void
+        _ queue: String, arguments: AMQPTable, publisher: ConfirmedPublisher, on connection: AMQPConnection,
+        progress: (Progress) -> Void
     ) async throws {
         let holder = Self.holdingQueue(for: queue)
         for _ in 0..<Self.stepLimit {
@@ -82,8 +93,12 @@ public struct TopologyMigration: Sendable {
             case .refuse(let why):
                 throw TopologyMigrationError.refused(queue: queue, reason: why)
             case .moveToHolder:
-                _ = try await onFreshChannel(connection) { try await $0.declareQueue(holder, arguments: holdingQueueArguments) }
-                progress(.moved(from: queue, to: holder, count: try await move(from: queue, to: holder, on: connection)))
+                // A holder left by an earlier run is used as it is (it may have been made with another group size).
+                if try await counts(of: holder, on: connection) == nil {
+                    _ = try await onFreshChannel(connection) { try await $0.declareQueue(holder, arguments: holdingQueueArguments) }
+                }
+                let moved = try await move(from: queue, to: holder, publisher: publisher, on: connection)
+                progress(.moved(from: queue, to: holder, count: moved))
             case .deleteOld:
                 try await deleteOld(queue, on: connection)
             case .declare:
@@ -94,7 +109,8 @@ public struct TopologyMigration: Sendable {
                     }
                 }
             case .moveBack:
-                progress(.moved(from: holder, to: queue, count: try await move(from: holder, to: queue, on: connection)))
+                let moved = try await move(from: holder, to: queue, publisher: publisher, on: connection)
+                progress(.moved(from: holder, to: queue, count: moved))
             case .deleteHolder:
                 // Only the migration publishes into a holding queue, and it was seen empty.
                 try await onFreshChannel(connection) { _ = try await $0.deleteQueue(holder) }
@@ -148,19 +164,28 @@ public struct TopologyMigration: Sendable {
     /// Deletes the old queue, seen empty a step before: with if-empty, so that a message that arrived
     /// since leaves it there (the broker's 406; the next step moves that message). A quorum queue
     /// answers if-empty by closing the whole connection (540 NOT_IMPLEMENTED), so the attempt runs on
-    /// a connection of its own, and a quorum queue is then deleted outright, as it was empty and
-    /// without consumers when seen.
+    /// a connection of its own; a quorum queue is then deleted outright if it is still empty and
+    /// without consumers. (Neither check sees messages a `basic.get` holds unacked: no dead-letter
+    /// command may run meanwhile.)
     private func deleteOld(_ queue: String, on connection: AMQPConnection) async throws {
         var quiet = Logger(label: "amqp")
         quiet.logLevel = .critical
         let probe = try await AMQPConnection.connect(connection.configuration, logger: quiet)
+        var isQuorum = false
         do {
             try await onFreshChannel(probe) { _ = try await $0.deleteQueue(queue, ifEmpty: true) }
         } catch let error as AMQPError where error.replyCode == 406 {
         } catch let error as AMQPError where error.replyCode == 540 {
-            try await onFreshChannel(connection) { _ = try await $0.deleteQueue(queue) }
+            isQuorum = true
+        } catch {
+            await probe.close()
+            throw error
         }
         await probe.close()
+        guard isQuorum, let info = try await counts(of: queue, on: connection), info.messageCount == 0, info.consumerCount == 0 else {
+            return
+        }
+        _ = try await onFreshChannel(connection) { try await $0.deleteQueue(queue) }
     }
 
     /// The queue's counts, `nil` when it does not exist.
@@ -174,9 +199,10 @@ public struct TopologyMigration: Sendable {
 
     /// Moves every message ready in `source` to `target` through the default exchange: each is
     /// published with its body and properties, confirmed, and only then acked in `source`.
-    private func move(from source: String, to target: String, on connection: AMQPConnection) async throws -> Int {
-        let publisher = ConfirmedPublisher(connection: connection)
-        return try await onFreshChannel(connection) { channel in
+    private func move(
+        from source: String, to target: String, publisher: ConfirmedPublisher, on connection: AMQPConnection
+    ) async throws -> Int {
+        try await onFreshChannel(connection) { channel in
             var moved = 0
             while let message = try await channel.get(queue: source) {
                 try await publisher.publish(message.delivery.body, routingKey: target, properties: message.delivery.properties, to: "")
@@ -207,7 +233,7 @@ public struct TopologyMigration: Sendable {
 
 /// Why `topology migrate` stopped.
 public enum TopologyMigrationError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The queue cannot be migrated now, and why; nothing was changed.
+    /// The queue cannot be migrated now, and why (when found before the run began, nothing was changed).
     case refused(queue: String, reason: String)
     /// The queue's steps kept repeating (something keeps publishing into the old queue).
     case notSettling(queue: String)

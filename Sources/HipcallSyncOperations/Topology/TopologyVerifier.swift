@@ -6,7 +6,8 @@ import HipcallSync
 /// AMQP 0-9-1 cannot read an object's settings, so each check asks the broker: a passive declare
 /// on a fresh channel tells whether the object exists (404 otherwise), and a declare with the
 /// expected type, durability and arguments on another fresh channel succeeds only when they are
-/// equivalent (406 PRECONDITION_FAILED names the difference). That declare is idempotent when
+/// equivalent (406 PRECONDITION_FAILED names the difference); a holding queue that `topology
+/// migrate` left behind counts against it too. That declare is idempotent when
 /// they match; only an object deleted between the two calls would be created by it. RabbitMQ
 /// compares the arguments it knows (queue type, TTL, dead-letter exchange, routing key and
 /// strategy, overflow, delivery limit, initial group size, length limits), not arbitrary ones. Bindings cannot be read over AMQP:
@@ -50,6 +51,14 @@ public struct TopologyVerifier: Sendable {
             checks.append(
                 TopologyCheck(kind: .queue, name: queue.name, expected: Self.describe(queue.arguments), status: status))
         }
+        for queue in topology.queues {
+            if let held = try await holderCount(for: queue.name, on: connection) {
+                checks.append(
+                    TopologyCheck(
+                        kind: .queue, name: TopologyMigration.holdingQueue(for: queue.name), expected: "absent",
+                        status: .mismatch("topology migrate's holding queue of \(queue.name), with \(held) messages: run it again to finish")))
+            }
+        }
         return checks
     }
 
@@ -59,6 +68,18 @@ public struct TopologyVerifier: Sendable {
             TopologyCheck(
                 kind: .binding, name: "\(binding.exchange) -> \(binding.queue)", expected: "routing key \(binding.routingKey)",
                 status: listed.contains(binding) ? .ok : .missing)
+        }
+    }
+
+    /// The messages in the holding queue `topology migrate` uses for `queue`, `nil` when there is none.
+    private func holderCount(for queue: String, on connection: AMQPConnection) async throws -> UInt32? {
+        let channel = try await connection.openChannel()
+        do {
+            let count = try await channel.declareQueue(TopologyMigration.holdingQueue(for: queue), passive: true).messageCount
+            try? await channel.close()
+            return count
+        } catch let error as AMQPError where error.replyCode == 404 {
+            return nil
         }
     }
 

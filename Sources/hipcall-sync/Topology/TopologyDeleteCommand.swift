@@ -43,6 +43,14 @@ struct TopologyDeleteCommand: AsyncParsableCommand {
             table.rows.append(["queue", queue.name, "\(messages)"])
             objects.append(.object(["kind": "queue", "name": .string(queue.name), "messages": .int(Int64(messages))]))
         }
+        // A holding queue `topology migrate` left behind (listed only when it held messages).
+        for queue in topology.queues {
+            let holder = TopologyMigration.holdingQueue(for: queue.name)
+            let messages = try await channel.deleteQueue(holder)
+            guard messages > 0 else { continue }
+            table.rows.append(["queue", holder, "\(messages)"])
+            objects.append(.object(["kind": "queue", "name": .string(holder), "messages": .int(Int64(messages))]))
+        }
         for exchange in topology.exchanges {
             try await channel.deleteExchange(exchange.name)
             table.rows.append(["exchange", exchange.name, ""])

@@ -138,6 +138,10 @@ struct TopologyMigrationTests {
             _ = try await world.connection.openChannel().declareQueue(retryHolder, arguments: ["x-queue-type": "quorum"])
             try await fill(retryHolder, count: 4, world: world)
 
+            let unfinished = try await world.command(["topology", "verify"])
+            #expect(unfinished.status == 1)
+            #expect(unfinished.stdout.contains(retryHolder) && unfinished.stdout.contains("with 4 messages"), "\(unfinished.stdout)")
+
             let result = try await world.command(["topology", "migrate"])
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             #expect(try await world.command(["topology", "verify"]).status == 0)
@@ -164,6 +168,23 @@ struct TopologyMigrationTests {
         }
     }
 
+    @Test("messages left in a holding queue after the queue was rebuilt go back even while workers consume")
+    func finishesBesideConsumers() async throws {
+        try await withSyncEnvironment { world in
+            let holder = TopologyMigration.holdingQueue(for: world.topology.waitingQueue)
+            _ = try await world.connection.openChannel().declareQueue(holder, arguments: ["x-queue-type": "quorum"])
+            try await fill(holder, count: 2, world: world)
+            let consumerChannel = try await world.connection.openChannel()
+            let consumer = try await consumerChannel.consume(queue: world.topology.workQueue)
+            let result = try await world.command(["topology", "migrate"])
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            try await consumerChannel.close()
+            _ = consumer
+            #expect(try await drain(world.topology.waitingQueue, world: world).numbers == [0, 1])
+            #expect(try await !exists(holder, world: world))
+        }
+    }
+
     @Test("migrate refuses, changing nothing, while a consumer reads a work queue, or when a work queue differs")
     func refusals() async throws {
         try await withLegacyWorld { world in
@@ -176,6 +197,7 @@ struct TopologyMigrationTests {
             try await consumerChannel.close()
             _ = consumer
             #expect(try await world.depth(world.topology.deadLetterQueue) == 2)
+            #expect(try await !exists(TopologyMigration.holdingQueue(for: world.topology.deadLetterQueue), world: world))
             #expect(try await world.command(["topology", "verify"]).status == 1)
 
             // A work queue made with another delivery limit is never rebuilt: the CRM publishes into it.
@@ -194,11 +216,11 @@ struct TopologyMigrationTests {
         }
     }
 
-    @Test("a worker on the old topology names the queue and the command, consumes nothing, and syncs once it is migrated")
+    @Test("a worker on the old topology names the queue and the command, consumes nothing, is not ready, and syncs once it is migrated")
     func workerWaitsForMigration() async throws {
         try await withLegacyWorld { world in
             try await world.publish("company.changed", SyncTestEnvironment.event(externalID: "MIG-1", data: #"{"name":"Migrated Ltd"}"#))
-            try world.startWorker()
+            let worker = try world.startWorker()
             let log = FileManager.default.temporaryDirectory.appendingPathComponent("\(world.topology.prefix).worker0.log")
             let named = try await world.waitUntil {
                 let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
@@ -208,10 +230,14 @@ struct TopologyMigrationTests {
             #expect(named, "\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
             #expect(world.records.companies.isEmpty)
             #expect(try await world.depth(world.topology.workQueue) == 1)
+            // Not ready meanwhile: a rollout onto this broker stops at the first new worker.
+            let (status, reason) = await readiness(worker)
+            #expect(status == 503 && reason.contains(world.topology.deadLetterQueue), "readyz: \(status) \(reason)")
 
             let migrated = try await world.command(["topology", "migrate"])
             #expect(migrated.status == 0, "\(migrated.stdout)\(migrated.stderr)")
             #expect(try await world.waitUntil { world.records.companies.map(\.externalID) == ["MIG-1"] })
+            #expect(await readiness(worker).status == 200)
         }
     }
 }

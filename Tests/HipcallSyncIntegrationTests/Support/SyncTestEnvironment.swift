@@ -222,3 +222,11 @@ struct WorkerProcess: Sendable {
 }
 
 extension Process: @retroactive @unchecked Sendable {}
+
+/// The worker's `/readyz` status and body (0 and "" while it does not answer).
+func readiness(_ worker: WorkerProcess) async -> (status: Int, body: String) {
+    guard let url = URL(string: "http://127.0.0.1:\(worker.metricsPort)/readyz"),
+        let (data, response) = try? await URLSession.shared.data(from: url), let http = response as? HTTPURLResponse
+    else { return (0, "") }
+    return (http.statusCode, String(decoding: data, as: UTF8.self))
+}

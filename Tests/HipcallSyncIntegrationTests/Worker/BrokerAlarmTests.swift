@@ -142,14 +142,6 @@ enum BrokerAlarm {
     }
 }
 
-/// The worker's `/readyz` status and body (0 and "" while it does not answer).
-private func readiness(_ worker: WorkerProcess) async -> (status: Int, body: String) {
-    guard let url = URL(string: "http://127.0.0.1:\(worker.metricsPort)/readyz"),
-        let (data, response) = try? await URLSession.shared.data(from: url), let http = response as? HTTPURLResponse
-    else { return (0, "") }
-    return (http.statusCode, String(decoding: data, as: UTF8.self))
-}
-
 /// The value of an unlabelled gauge on the worker's `/metrics`, nil when it is not published.
 private func gauge(_ worker: WorkerProcess, _ name: String) async -> Double? {
     guard let url = URL(string: "http://127.0.0.1:\(worker.metricsPort)/metrics"),

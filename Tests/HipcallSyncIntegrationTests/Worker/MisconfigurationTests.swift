@@ -197,14 +197,6 @@ private final class Flag: Sendable {
     var isSet: Bool { value.withLock { $0 } }
 }
 
-/// The worker's `/readyz` status and body (0 and "" while it does not answer).
-private func readiness(_ worker: WorkerProcess) async -> (status: Int, body: String) {
-    guard let url = URL(string: "http://127.0.0.1:\(worker.metricsPort)/readyz"),
-        let (data, response) = try? await URLSession.shared.data(from: url), let http = response as? HTTPURLResponse
-    else { return (0, "") }
-    return (http.statusCode, String(decoding: data, as: UTF8.self))
-}
-
 /// Forwards `request` to `base` (a simulator) and returns its answer.
 private func forward(_ request: ScriptedServer.Request, to base: String) async -> ScriptedServer.Answer {
     guard let url = URL(string: base + request.target) else { return .init(status: 400) }
