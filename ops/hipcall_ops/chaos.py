@@ -35,6 +35,9 @@ parser.add_argument("--only", default=None,
                         ",".join(SCENARIOS), ",".join(CLUSTER_SCENARIOS)))
 parser.add_argument("--cluster", action="store_true",
                     help="run the node-fault scenarios on the cluster of ops/cluster (ops/chaos --cluster starts it)")
+parser.add_argument("--error-rate", type=float, default=0.0,
+                    help="with --cluster: share of Hipcall's answers that are 5xx, so retries travel through the "
+                         "retry queues while a node fails [0]")
 parser.add_argument("--kill-every", type=float, default=3.0, help="seconds between SIGKILLs [3]")
 parser.add_argument("--stall-seconds", type=float, default=32.0,
                     help="how long stalled requests are held; above the worker's fixed 30 s request timeout [32]")
@@ -226,11 +229,10 @@ def node_stop(procs, done):
 
 def cluster_scenarios(wanted, n):
     """The node faults of ops/chaos --cluster, under a publisher running through the node list, with
-    3% invalid events (the dead letters to find) and 10% of Hipcall's answers 5xx, so that retries
-    travel through the quorum retry queues while a node fails."""
+    3% invalid events (the dead letters to find) and, with --error-rate, Hipcall answering 5xx."""
     load = ["--count", str(n), "--keys", str(n // 4), "--contacts-ratio", "0.2", "--duplicate-ratio", "0.1",
             "--invalid-ratio", "0.03"]
-    faults = {"error_rate": 0.1}
+    faults = {"error_rate": args.error_rate} if args.error_rate > 0 else None
     if "leader-kill" in wanted:
         scenario("leader-kill", workers=3, rate=args.rate, during=leader_kill, publish_args=load, faults=faults,
                  target=lambda topology: cluster.away_from(cluster.leader_node(topology) or "c1"),
@@ -320,7 +322,7 @@ def main():
 
     print()
     print("hipcall-sync chaos: simulator latency 5 ms, workers --concurrency 16 --max-attempts 10, retry steps 1s,2s,4s%s" % (
-        "; three-node cluster (ops/cluster)" if args.cluster else ""))
+        ("; three-node cluster (ops/cluster); Hipcall 5xx share %g" % args.error_rate) if args.cluster else ""))
     print(h.table(["scenario", "events", "lost", "duplicate records", "dead expected", "dead found", "seconds", "result", "fault"],
                   results))
     print("lost: expected keys whose record is missing or differs in a managed field (phones/emails compared as sets); "
