@@ -156,8 +156,12 @@ class Topology:
         return env
 
     def delete(self):
-        for queue in list(self.depths(journal=True)):
-            rabbitmqctl("delete_queue", queue)
+        """Deletes every queue and exchange of the topology (each quorum queue left behind would keep
+        a Raft group running on every node of the cluster)."""
+        listed = queue_depths()
+        for queue in (q["name"] for q in self.queues):
+            if queue in listed:
+                rabbitmqctl("delete_queue", queue)
         for exchange in self.exchanges:
             rabbitmqctl(
                 "eval",
