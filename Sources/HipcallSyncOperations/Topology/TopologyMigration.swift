@@ -94,15 +94,15 @@ public struct TopologyMigration: Sendable {
                 throw TopologyMigrationError.refused(queue: queue, reason: why)
             case .moveToHolder:
                 // A holder left by an earlier run is used as it is (it may have been made with another group size).
-                if try await counts(of: holder, on: connection) == nil {
-                    _ = try await onFreshChannel(connection) { try await $0.declareQueue(holder, arguments: holdingQueueArguments) }
+                if try await connection.queueInfo(holder) == nil {
+                    _ = try await connection.withFreshChannel { try await $0.declareQueue(holder, arguments: holdingQueueArguments) }
                 }
                 let moved = try await move(from: queue, to: holder, publisher: publisher, on: connection)
                 progress(.moved(from: queue, to: holder, count: moved))
             case .deleteOld:
                 try await deleteOld(queue, on: connection)
             case .declare:
-                try await onFreshChannel(connection) { channel in
+                try await connection.withFreshChannel { channel in
                     try await channel.declareQueue(queue, arguments: arguments)
                     for binding in TopologyVerifier(topology: topology).bindings where binding.queue == queue {
                         try await channel.bindQueue(queue, exchange: binding.exchange, routingKey: binding.routingKey)
@@ -113,7 +113,7 @@ public struct TopologyMigration: Sendable {
                 progress(.moved(from: holder, to: queue, count: moved))
             case .deleteHolder:
                 // Only the migration publishes into a holding queue, and it was seen empty.
-                try await onFreshChannel(connection) { _ = try await $0.deleteQueue(holder) }
+                try await connection.withFreshChannel { _ = try await $0.deleteQueue(holder) }
             }
         }
         throw TopologyMigrationError.notSettling(queue: queue)
@@ -147,18 +147,18 @@ public struct TopologyMigration: Sendable {
     /// The queue's state: a passive declare for its counts (404: missing), a declare with `arguments`
     /// for the comparison (406: mismatched), and a passive declare of its holding queue.
     private func observe(_ queue: String, arguments: AMQPTable, on connection: AMQPConnection) async throws -> QueueObservation {
-        guard let info = try await counts(of: queue, on: connection) else {
-            return QueueObservation(found: .missing, held: try await counts(of: Self.holdingQueue(for: queue), on: connection)?.messageCount)
+        guard let info = try await connection.queueInfo(queue) else {
+            return QueueObservation(found: .missing, held: try await connection.queueInfo(Self.holdingQueue(for: queue))?.messageCount)
         }
         var found = QueueObservation.Found.matching
         do {
-            _ = try await onFreshChannel(connection) { try await $0.declareQueue(queue, arguments: arguments) }
+            _ = try await connection.withFreshChannel { try await $0.declareQueue(queue, arguments: arguments) }
         } catch let error as AMQPError where error.replyCode == 406 {
             found = .mismatched(error.message)
         }
         return QueueObservation(
             found: found, messages: info.messageCount, consumers: info.consumerCount,
-            held: try await counts(of: Self.holdingQueue(for: queue), on: connection)?.messageCount)
+            held: try await connection.queueInfo(Self.holdingQueue(for: queue))?.messageCount)
     }
 
     /// Deletes the old queue, seen empty a step before: with if-empty, so that a message that arrived
@@ -173,7 +173,7 @@ public struct TopologyMigration: Sendable {
         let probe = try await AMQPConnection.connect(connection.configuration, logger: quiet)
         var isQuorum = false
         do {
-            try await onFreshChannel(probe) { _ = try await $0.deleteQueue(queue, ifEmpty: true) }
+            try await probe.withFreshChannel { _ = try await $0.deleteQueue(queue, ifEmpty: true) }
         } catch let error as AMQPError where error.replyCode == 406 {
         } catch let error as AMQPError where error.replyCode == 540 {
             isQuorum = true
@@ -182,19 +182,10 @@ public struct TopologyMigration: Sendable {
             throw error
         }
         await probe.close()
-        guard isQuorum, let info = try await counts(of: queue, on: connection), info.messageCount == 0, info.consumerCount == 0 else {
+        guard isQuorum, let info = try await connection.queueInfo(queue), info.messageCount == 0, info.consumerCount == 0 else {
             return
         }
-        _ = try await onFreshChannel(connection) { try await $0.deleteQueue(queue) }
-    }
-
-    /// The queue's counts, `nil` when it does not exist.
-    private func counts(of queue: String, on connection: AMQPConnection) async throws -> AMQPQueueInfo? {
-        do {
-            return try await onFreshChannel(connection) { try await $0.declareQueue(queue, passive: true) }
-        } catch let error as AMQPError where error.replyCode == 404 {
-            return nil
-        }
+        _ = try await connection.withFreshChannel { try await $0.deleteQueue(queue) }
     }
 
     /// Moves every message ready in `source` to `target` through the default exchange: each is
@@ -202,7 +193,7 @@ public struct TopologyMigration: Sendable {
     private func move(
         from source: String, to target: String, publisher: ConfirmedPublisher, on connection: AMQPConnection
     ) async throws -> Int {
-        try await onFreshChannel(connection) { channel in
+        try await connection.withFreshChannel { channel in
             var moved = 0
             while let message = try await channel.get(queue: source) {
                 try await publisher.publish(message.delivery.body, routingKey: target, properties: message.delivery.properties, to: "")
@@ -212,21 +203,6 @@ public struct TopologyMigration: Sendable {
             // The acks are queued; a round trip on the channel puts them on the wire before its close.
             _ = try await channel.declareQueue(source, passive: true)
             return moved
-        }
-    }
-
-    /// Runs `body` on a channel of its own (a 404 or 406 closes the channel it happens on), closed after.
-    private func onFreshChannel<Result: Sendable>(
-        _ connection: AMQPConnection, _ body: (AMQPChannel) async throws -> Result
-    ) async throws -> Result {
-        let channel = try await connection.openChannel()
-        do {
-            let result = try await body(channel)
-            try? await channel.close()
-            return result
-        } catch {
-            try? await channel.close()
-            throw error
         }
     }
 }

@@ -7,11 +7,11 @@ import HipcallSync
 /// on a fresh channel tells whether the object exists (404 otherwise), and a declare with the
 /// expected type, durability and arguments on another fresh channel succeeds only when they are
 /// equivalent (406 PRECONDITION_FAILED names the difference); a holding queue that `topology
-/// migrate` left behind counts against it too. That declare is idempotent when
-/// they match; only an object deleted between the two calls would be created by it. RabbitMQ
-/// compares the arguments it knows (queue type, TTL, dead-letter exchange, routing key and
-/// strategy, overflow, delivery limit, initial group size, length limits), not arbitrary ones. Bindings cannot be read over AMQP:
-/// ``checkBindings(listed:)`` compares a list obtained elsewhere (`rabbitmqctl list_bindings`).
+/// migrate` left behind counts against it too. That declare is idempotent when they match; only
+/// an object deleted between the two calls would be created by it. RabbitMQ compares the arguments
+/// it knows (queue type, TTL, dead-letter exchange, routing key and strategy, overflow, delivery
+/// limit, initial group size, length limits), not arbitrary ones. Bindings cannot be read over
+/// AMQP: ``checkBindings(listed:)`` compares a list obtained elsewhere (`rabbitmqctl list_bindings`).
 public struct TopologyVerifier: Sendable {
     let topology: SyncTopology
 
@@ -52,7 +52,7 @@ public struct TopologyVerifier: Sendable {
                 TopologyCheck(kind: .queue, name: queue.name, expected: Self.describe(queue.arguments), status: status))
         }
         for queue in topology.queues {
-            if let held = try await holderCount(for: queue.name, on: connection) {
+            if let held = try await connection.queueInfo(TopologyMigration.holdingQueue(for: queue.name))?.messageCount {
                 checks.append(
                     TopologyCheck(
                         kind: .queue, name: TopologyMigration.holdingQueue(for: queue.name), expected: "absent",
@@ -71,27 +71,13 @@ public struct TopologyVerifier: Sendable {
         }
     }
 
-    /// The messages in the holding queue `topology migrate` uses for `queue`, `nil` when there is none.
-    private func holderCount(for queue: String, on connection: AMQPConnection) async throws -> UInt32? {
-        let channel = try await connection.openChannel()
-        do {
-            let count = try await channel.declareQueue(TopologyMigration.holdingQueue(for: queue), passive: true).messageCount
-            try? await channel.close()
-            return count
-        } catch let error as AMQPError where error.replyCode == 404 {
-            return nil
-        }
-    }
-
     /// Runs `declare` passively, then for real, each on a fresh channel, and reads the broker's answer.
     private func check(
         on connection: AMQPConnection, _ declare: (AMQPChannel, _ passive: Bool) async throws -> Void
     ) async throws -> TopologyCheck.Status {
         for passive in [true, false] {
-            let channel = try await connection.openChannel()
             do {
-                try await declare(channel, passive)
-                try? await channel.close()
+                try await connection.withFreshChannel { try await declare($0, passive) }
             } catch let error as AMQPError where !error.isConnectionLevel {
                 switch error.replyCode {
                 case 404: return .missing

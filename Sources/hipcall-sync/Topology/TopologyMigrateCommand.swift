@@ -16,8 +16,8 @@ struct TopologyMigrateCommand: AsyncParsableCommand {
             the whole topology is declared. Each step is decided from what the broker holds, so a run that \
             stopped anywhere is resumed by running it again; a message may be copied twice, never lost. \
             Stop the workers first: it refuses, changing nothing, to rebuild a queue while anything consumes \
-            from the topology's queues; run no dead-letters command meanwhile (a message it holds unacked is not seen). Work \
-            queues and the journal stream are never rebuilt (it refuses and says why). With \
+            from the topology's queues; run no dead-letters command meanwhile (a message it holds unacked is \
+            not seen). Work queues and the journal stream are never rebuilt (it refuses and says why). With \
             --dry-run it prints each queue's state and next step and changes nothing. Exits with 0 when the \
             topology is (or, with --dry-run, already was) as declared, 1 when refused or when --dry-run finds \
             work to do, 2 when the broker cannot be reached.

@@ -8,17 +8,8 @@ import TestSupport
 struct ClusterTopologyTests {
     /// Each queue's member count, from `rabbitmqctl list_queues name members` on node c1.
     private func memberCounts() async throws -> [String: Int] {
-        let output = try await offThePool { () throws -> String in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/rabbitmqctl")
-            process.arguments = ["-q", "-n", "hipcall-c1@localhost", "list_queues", "name", "members", "--no-table-headers"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
+        let output = try await offThePool {
+            try TestBroker.rabbitmqctl(["-n", "hipcall-c1@localhost", "list_queues", "name", "members", "--no-table-headers"]).output
         }
         var counts: [String: Int] = [:]
         for line in output.split(separator: "\n") {
